@@ -1,0 +1,125 @@
+"""Typed settings: declared once with type, default, choices and help (as Trac's Options)."""
+from __future__ import annotations
+
+import difflib
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
+
+from ..errors import ConfigError
+
+_MISSING = object()
+
+_TYPE_NAMES = {str: "a string", bool: "True or False", int: "a whole number", float: "a number",
+               list: "a list", dict: "a dict"}
+
+
+class UnknownSettingWarning(UserWarning):
+    """A config file names a key no field declares (often a typo)."""
+
+
+@dataclass(frozen=True)
+class Field:
+    """One setting: what a config file may say, and what happens when it says nothing."""
+
+    name: str
+    type: Any = str
+    default: Any = None
+    required: bool = False
+    choices: Optional[Sequence[Any]] = None
+    help: str = ""
+    secret: bool = False
+    check: Optional[Callable[[Any], Optional[str]]] = None
+    expects: str = ""
+
+    def expected(self) -> str:
+        if self.expects:
+            return self.expects
+        if self.choices is not None:
+            what = ", ".join(repr(c) for c in self.choices)
+            return f"one of {what}" if self.type is not list else f"a list of {what}"
+        if isinstance(self.type, tuple):
+            return " or ".join(_TYPE_NAMES.get(t, getattr(t, "__name__", str(t))) for t in self.type)
+        return _TYPE_NAMES.get(self.type, getattr(self.type, "__name__", str(self.type)))
+
+    def validate(self, value: Any, path: str) -> Any:
+        """Return the value, or raise a ConfigError naming file, key and fix."""
+        if not _is_instance(value, self.type):
+            raise self._error(path, f"has the wrong type {type(value).__name__} ({value!r})" if not self.secret
+                              else f"has the wrong type {type(value).__name__}")
+        if self.choices is not None:
+            items = value if isinstance(value, (list, tuple)) else [value]
+            bad = [item for item in items if item not in self.choices]
+            if bad:
+                raise self._error(path, f"has the value {bad[0]!r}, which is not allowed")
+        if self.check is not None:
+            problem = self.check(value)
+            if problem:
+                raise self._error(path, problem)
+        return value
+
+    def _error(self, path: str, problem: str) -> ConfigError:
+        fix = f"set {self.name} to {self.expected()}"
+        if self.help:
+            fix += f" ({self.help})"
+        return ConfigError(problem, path=path, key=self.name, expected=self.expected(), fix=fix)
+
+
+@dataclass
+class Schema:
+    """A set of fields; validates a config file's values as a whole."""
+
+    fields: list[Field] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._by_name = {f.name: f for f in self.fields}
+
+    def extended(self, more: Iterable[Field]) -> "Schema":
+        merged = dict(self._by_name)
+        merged.update({f.name: f for f in more})
+        return Schema(list(merged.values()))
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._by_name
+
+    def __getitem__(self, name: str) -> Field:
+        return self._by_name[name]
+
+    def __iter__(self):
+        return iter(self.fields)
+
+    def validate(self, values: Mapping[str, Any], path: str, *, defaults: Mapping[str, Any] = ()) -> dict[str, Any]:
+        """Check every field; warn about unknown keys with the closest known name."""
+        self.warn_unknown(values, path)
+        defaults = dict(defaults)
+        result: dict[str, Any] = {}
+        for fld in self.fields:
+            value = values.get(fld.name, _MISSING)
+            if value is _MISSING or value is None:
+                value = defaults.get(fld.name, fld.default)
+                if value is None and fld.required:
+                    raise ConfigError("is missing", path=path, key=fld.name, expected=fld.expected(),
+                                      fix=f"add {fld.name} = ... to {path}" + (f" ({fld.help})" if fld.help else ""))
+                result[fld.name] = value
+                continue
+            result[fld.name] = fld.validate(value, path)
+        return result
+
+    def warn_unknown(self, values: Mapping[str, Any], path: str) -> None:
+        for name in values:
+            if name in self._by_name:
+                continue
+            close = difflib.get_close_matches(name, list(self._by_name), n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            warnings.warn(f"{path}: unknown setting {name}{hint}", UnknownSettingWarning, stacklevel=3)
+
+
+def _is_instance(value: Any, expected: Any) -> bool:
+    types = expected if isinstance(expected, tuple) else (expected,)
+    if bool not in types and isinstance(value, bool) and any(t in (int, float) for t in types):
+        return False
+    if float in types and isinstance(value, int) and not isinstance(value, bool):
+        return True
+    if list in types and isinstance(value, tuple):
+        return True
+    return isinstance(value, types)

@@ -1,0 +1,126 @@
+"""A plugin's validated settings: the config file, the environment, the schema's defaults."""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Iterator, Mapping, Optional
+
+from ..errors import ConfigError
+from .credentials import Credentials
+from .locate import PathLike, locate_config
+from .pyfile import load_pyfile
+from .schema import Field, Schema
+
+#: Environment variables that override the file, so CI secrets need not sit in files.
+ENV_OVERRIDES = ("WYZEPAL_SITE", "WYZEPAL_USER", "WYZEPAL_API_KEY")
+
+
+def _check_site(value: str) -> Optional[str]:
+    if not re.match(r"^(https?://)?[\w.-]+(:\d+)?(/.*)?$", value.strip()):
+        return "is not a server address"
+    return None
+
+
+def _check_email(value: str) -> Optional[str]:
+    return None if re.match(r"^[^@\s]+@[^@\s]+$", value.strip()) else "is not an email address"
+
+
+def _check_key(value: str) -> Optional[str]:
+    return None if value.strip() and not any(ch.isspace() for ch in value.strip()) else "is empty or has spaces"
+
+
+def _check_configurations(value: list) -> Optional[str]:
+    for index, item in enumerate(value):
+        if not isinstance(item, dict):
+            return f"entry {index} is a {type(item).__name__}, not a dict"
+    return None
+
+
+COMMON_FIELDS = [
+    Field("WYZEPAL_SITE", str, required=True, check=_check_site,
+          expects="an address like https://chat.example.com",
+          help="the server's address, e.g. https://chat.example.com"),
+    Field("WYZEPAL_USER", str, required=True, check=_check_email,
+          expects="an email address like notify-bot@chat.example.com", help="the bot's email address"),
+    Field("WYZEPAL_API_KEY", str, required=True, secret=True, check=_check_key,
+          expects="the key shown in the bot's settings, without spaces",
+          help="the bot's API key, from the bot's settings on the server"),
+    Field("STREAM_FOR_NOTIFICATIONS", str, required=True, help="the channel notifications go to"),
+    Field("TOPIC", str, help="the topic; each plugin has its own default"),
+    Field("WYZEPAL_INSECURE", bool, default=False, help="True skips TLS verification (never in production)"),
+    Field("WYZEPAL_CERT_BUNDLE", str, help="path to a CA bundle for a private certificate authority"),
+    Field("OUTBOX_PATH", str, help="where undelivered messages wait (a SQLite file)"),
+    Field("CONFIGURATIONS", list, default=None, check=_check_configurations,
+          help="a list of dicts: description, enabled, conditions, settings"),
+]
+
+
+class Settings(Mapping[str, Any]):
+    """Validated values of one config file; knows where they came from."""
+
+    def __init__(self, values: Mapping[str, Any], path: str, schema: Schema) -> None:
+        self._values = dict(values)
+        self.path = path
+        self.schema = schema
+
+    def __getitem__(self, key: str) -> Any:
+        return self._values[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        shown = {k: ("***" if k in self.schema and self.schema[k].secret else v) for k, v in self._values.items()}
+        return f"Settings({self.path!r}, {shown!r})"
+
+    @property
+    def credentials(self) -> Credentials:
+        return Credentials(
+            site=self["WYZEPAL_SITE"],
+            email=self["WYZEPAL_USER"],
+            api_key=self["WYZEPAL_API_KEY"],
+            insecure=bool(self.get("WYZEPAL_INSECURE")),
+            cert_bundle=self.get("WYZEPAL_CERT_BUNDLE"),
+            source=self.path,
+        )
+
+
+def load_settings(
+    tool: str,
+    fields: list[Field] = (),
+    *,
+    explicit: Optional[PathLike] = None,
+    beside: Optional[PathLike] = None,
+    defaults: Mapping[str, Any] = (),
+    env: Optional[Mapping[str, str]] = None,
+) -> Settings:
+    """Find, load and validate ``wyzepal_<tool>_config.py``; raise one clear ConfigError."""
+    env = os.environ if env is None else env
+    path = locate_config(tool, explicit=explicit, beside=beside, env=env)
+    return settings_from_values(load_pyfile(path), str(path), fields, defaults=defaults, env=env)
+
+
+def settings_from_values(
+    values: Mapping[str, Any],
+    path: str,
+    fields: list[Field] = (),
+    *,
+    defaults: Mapping[str, Any] = (),
+    env: Optional[Mapping[str, str]] = None,
+) -> Settings:
+    """Validate values that came from a file (or a host's own settings, like trac.ini)."""
+    env = os.environ if env is None else env
+    values = dict(values)
+    for name in ENV_OVERRIDES:
+        if env.get(name):
+            values[name] = env[name]
+    schema = Schema(list(COMMON_FIELDS)).extended(fields)
+    return Settings(schema.validate(values, path, defaults=defaults), path, schema)
+
+
+
+__all__ = ["COMMON_FIELDS", "ConfigError", "Settings", "load_settings", "settings_from_values"]

@@ -1,0 +1,34 @@
+"""Safe formatting: text from host users rendered so it cannot ping or break out.
+
+Every plugin builds message content with these helpers; none concatenates raw
+host text (ticket summaries, commit messages, job names) into markdown.
+"""
+from .markdown import (
+    bold,
+    bullet_list,
+    code_block,
+    escape,
+    inline_code,
+    italic,
+    link,
+    mention,
+    plain,
+    quote,
+    truncate,
+)
+from .mentions import neutralize_mentions
+
+__all__ = [
+    "bold",
+    "bullet_list",
+    "code_block",
+    "escape",
+    "inline_code",
+    "italic",
+    "link",
+    "mention",
+    "neutralize_mentions",
+    "plain",
+    "quote",
+    "truncate",
+]

@@ -1,0 +1,128 @@
+"""The integration class: one per host tool, many configurations per integration.
+
+A plugin turns a host event into a neutral event (a dict), asks its integration
+for the matching configurations, renders one message per configuration with the
+safe formatting helpers and hands it to :meth:`Integration.send`. Everything
+about HTTP, retries, spooling and config loading happens here, once.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable, ClassVar, Iterator, Mapping, Optional
+
+from ..client import Client
+from ..config import Field, Settings, load_settings, settings_from_values
+from ..config.locate import PathLike
+from ..errors import ConfigError, WyzePalError
+from ..message import Message
+from ..version import __version__
+from .configuration import Configuration
+
+Render = Callable[[Configuration, Mapping[str, Any]], Optional[Message]]
+
+
+class Integration:
+    """Subclass per tool and declare the class attributes; instances hold one config file."""
+
+    integration_id: ClassVar[str] = ""
+    name: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    version: ClassVar[str] = __version__
+    #: Settings the tool adds to the common ones (site, user, key, channel, ...).
+    settings_fields: ClassVar[list[Field]] = []
+    #: Defaults that override a field's own default for this tool (e.g. its TOPIC).
+    default_settings: ClassVar[dict[str, Any]] = {}
+
+    def __init__(self, settings: Settings, *, client: Optional[Client] = None, outbox: Any = None) -> None:
+        self.settings = settings
+        self.log = logging.getLogger(f"wyzepal_notifier.{self.integration_id}")
+        self.configurations = list(self._build_configurations())
+        self._client = client
+        self._outbox = outbox
+        self.initialize()
+
+    def initialize(self) -> None:
+        """Hook for subclasses: checks or set-up once the settings are known."""
+
+    # -- loading ---------------------------------------------------------------
+
+    @classmethod
+    def load(cls, *, explicit: Optional[PathLike] = None, beside: Optional[PathLike] = None,
+             env: Optional[Mapping[str, str]] = None, **options: Any) -> "Integration":
+        """Find and validate ``wyzepal_<id>_config.py``; raises one clear ConfigError."""
+        settings = load_settings(cls.integration_id, cls.settings_fields, explicit=explicit, beside=beside,
+                                 defaults=cls.default_settings, env=env)
+        return cls(settings, **options)
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, Any], path: str = "<settings>",
+                    env: Optional[Mapping[str, str]] = None, **options: Any) -> "Integration":
+        """Build from settings held elsewhere (trac.ini, a test's dict)."""
+        settings = settings_from_values(values, path, cls.settings_fields, defaults=cls.default_settings, env=env)
+        return cls(settings, **options)
+
+    @classmethod
+    def user_agent_name(cls) -> str:
+        return "WyzePal" + "".join(part.capitalize() for part in (cls.name or cls.integration_id).split())
+
+    def _build_configurations(self) -> Iterator[Configuration]:
+        entries = self.settings.get("CONFIGURATIONS")
+        defaults = {k: v for k, v in self.settings.items() if k != "CONFIGURATIONS"}
+        if not entries:
+            yield Configuration("default", {}, defaults)
+            return
+        for index, entry in enumerate(entries):
+            yield Configuration.from_entry(entry, index, defaults, self.settings.schema, self.settings.path)
+
+    # -- routing and delivery ---------------------------------------------------
+
+    def get_configs(self, event: Mapping[str, Any]) -> Iterator[Configuration]:
+        """The enabled configurations whose conditions the event meets."""
+        return (conf for conf in self.configurations if conf.matches(event))
+
+    def notify(self, event: Mapping[str, Any], render: Render) -> int:
+        """Render and send one message per matching configuration; returns how many were queued."""
+        queued = 0
+        for conf in self.get_configs(event):
+            try:
+                message = render(conf, event)
+            except Exception:  # a formatting bug must not cost the host its request
+                self.log.exception("could not format %s for %s", event.get("type", "event"), conf.description)
+                continue
+            if message is not None and self.send(message):
+                queued += 1
+        return queued
+
+    def send(self, message: Message) -> bool:
+        """Queue a message for delivery; never raises into the host tool."""
+        try:
+            self.outbox.put(message)
+            return True
+        except WyzePalError as exc:
+            self.log.error("message to %s not queued: %s", message.stream or ",".join(message.to), exc)
+        except Exception:
+            self.log.exception("message to %s not queued", message.stream or ",".join(message.to))
+        return False
+
+    @property
+    def client(self) -> Client:
+        if self._client is None:
+            self._client = Client.from_credentials(self.settings.credentials,
+                                                   client_name=self.user_agent_name(), client_version=self.version)
+        return self._client
+
+    @property
+    def outbox(self) -> Any:
+        if self._outbox is None:
+            from ..outbox import Outbox  # imported late: many callers only validate configs
+
+            self._outbox = Outbox.for_integration(self)
+        return self._outbox
+
+    def close(self, timeout: Optional[float] = None) -> None:
+        """Deliver what can be delivered within ``timeout``; the rest stays in the spool."""
+        if self._outbox is not None:
+            self._outbox.close(timeout)
+
+
+__all__ = ["ConfigError", "Integration", "Render"]

@@ -1,0 +1,67 @@
+"""The registry of integration classes, filled from code or from entry points."""
+from __future__ import annotations
+
+import logging
+from importlib import metadata
+from typing import Iterator
+
+from .base import Integration
+
+ENTRY_POINT_GROUP = "wyzepal.integrations"
+log = logging.getLogger("wyzepal_notifier.integration")
+
+
+class IntegrationManager:
+    """Knows every integration class by its ``integration_id``."""
+
+    def __init__(self) -> None:
+        self._classes: dict[str, type[Integration]] = {}
+
+    def register(self, cls: type[Integration]) -> type[Integration]:
+        """Register a class (usable as a decorator); an id can be taken once."""
+        if not cls.integration_id:
+            raise ValueError(f"{cls.__name__} has no integration_id")
+        existing = self._classes.get(cls.integration_id)
+        if existing is not None and existing is not cls:
+            raise ValueError(f"integration id {cls.integration_id!r} is taken by {existing.__name__}")
+        self._classes[cls.integration_id] = cls
+        return cls
+
+    def unregister(self, integration_id: str) -> None:
+        self._classes.pop(integration_id, None)
+
+    def get(self, integration_id: str) -> type[Integration]:
+        try:
+            return self._classes[integration_id]
+        except KeyError:
+            known = ", ".join(sorted(self._classes)) or "none"
+            raise KeyError(f"no integration {integration_id!r} (known: {known})") from None
+
+    def __iter__(self) -> Iterator[type[Integration]]:
+        return iter(sorted(self._classes.values(), key=lambda cls: cls.integration_id))
+
+    def __contains__(self, integration_id: object) -> bool:
+        return integration_id in self._classes
+
+    def load_entry_points(self, group: str = ENTRY_POINT_GROUP) -> list[str]:
+        """Register what installed distributions declare; a broken plugin is logged, not fatal."""
+        loaded = []
+        for entry_point in _entry_points(group):
+            try:
+                cls = entry_point.load()
+                self.register(cls)
+                loaded.append(cls.integration_id)
+            except Exception as exc:  # one broken plugin must not hide the others
+                log.warning("integration %s could not be loaded: %s", entry_point.name, exc)
+        return loaded
+
+
+def _entry_points(group: str) -> list:
+    found = metadata.entry_points()
+    if hasattr(found, "select"):
+        return list(found.select(group=group))
+    return list(found.get(group, []))  # Python 3.9
+
+
+#: The registry the CLI and plugins share.
+integrations = IntegrationManager()
