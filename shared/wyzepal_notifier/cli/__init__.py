@@ -1,0 +1,1 @@
+"""The ``wyzepal-integrations`` command."""
