@@ -1,0 +1,25 @@
+"""``wyzepal-integrations list``: the integrations installed here."""
+from __future__ import annotations
+
+import argparse
+
+from ..integration import integrations
+from .common import EXIT_OK
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("list", help="list the installed integrations",
+                                   description="List the integrations installed (entry point group "
+                                               "wyzepal.integrations).")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    integrations.load_entry_points()
+    found = list(integrations)
+    if not found:
+        print("no integrations installed; install a plugin, e.g. pip install 'wyzepal-integrations[trac]'")
+    for cls in found:
+        print(f"{cls.integration_id:<10} {cls.name} {cls.version}: {cls.description}")
+        print(f"{'':<10} config file: wyzepal_{cls.integration_id}_config.py")
+    return EXIT_OK
