@@ -1,0 +1,1 @@
+"""WyzePal bridge for Jenkins: build notifications and chat commands."""
