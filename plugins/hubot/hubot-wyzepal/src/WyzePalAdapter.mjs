@@ -1,0 +1,202 @@
+'use strict'
+
+// The Hubot side of WyzePal: a thin adapter over the Python bridge. The bridge
+// does all WyzePal work (events, sending, retries, rate limits); this class maps
+// Hubot's adapter API to protocol lines and protocol lines to Hubot messages.
+
+import { Adapter, TextMessage } from 'hubot'
+import { BridgeProcess } from './BridgeProcess.mjs'
+import { PendingRequests } from './PendingRequests.mjs'
+import { userOf } from './protocol.mjs'
+
+export class WyzePalAdapter extends Adapter {
+  #pending = new PendingRequests()
+  #ready = false
+  #connected = false
+  #lastMessageId = null
+  #signalHandler = null
+  #stopped = null
+
+  // options: { command, args, env, backoff, handleSignals, exit, bridge } (see options.mjs).
+  constructor (robot, options = {}) {
+    super(robot)
+    this.name = 'WyzePal'
+    this.options = options
+    this.exit = options.exit ?? (code => process.exit(code))
+    this.bridge = options.bridge ?? new BridgeProcess({
+      command: options.command,
+      args: options.args ?? [],
+      env: options.env ?? process.env,
+      backoff: options.backoff,
+      logger: robot.logger
+    })
+    this.bridge.on('value', value => this.#onValue(value))
+    this.bridge.on('exit', () => { this.#ready = false })
+    this.bridge.on('fatal', reason => this.#onFatal(reason))
+  }
+
+  // The bot's own WyzePal user, once the bridge is ready.
+  get bot () {
+    return this.botUser
+  }
+
+  async run () {
+    if (this.options.handleSignals !== false) {
+      this.#installSignalHandlers()
+    }
+    this.bridge.start(() => this.#resumeArgs())
+  }
+
+  async send (envelope, ...strings) {
+    return this.#requestEach('send', envelope, strings)
+  }
+
+  async reply (envelope, ...strings) {
+    return this.#requestEach('reply', envelope, strings)
+  }
+
+  async emote (envelope, ...strings) {
+    return this.#requestEach('emote', envelope, strings)
+  }
+
+  async topic (envelope, ...strings) {
+    return this.#requestEach('topic', envelope, [strings.join(' ')])
+  }
+
+  // WyzePal has no unlogged rooms; a locked message is an ordinary one.
+  async locked (envelope, ...strings) {
+    return this.send(envelope, ...strings)
+  }
+
+  // WyzePal cannot play sounds; say so in the log instead of failing the script.
+  async play (envelope, ...strings) {
+    this.robot.logger.info(`play is not supported on WyzePal; ignored ${strings.join(', ')}`)
+    return []
+  }
+
+  close () {
+    if (this.#signalHandler) {
+      process.off('SIGTERM', this.#signalHandler)
+      process.off('SIGINT', this.#signalHandler)
+      this.#signalHandler = null
+    }
+    this.#pending.settleAll({ ok: false, error: 'Hubot is shutting down' })
+    this.#stopped = this.bridge.stop()
+    super.close()
+  }
+
+  // Resolves when the bridge has exited after close().
+  stopped () {
+    return this.#stopped ?? Promise.resolve()
+  }
+
+  async #requestEach (type, envelope, strings) {
+    const room = envelope?.room
+    const user = userOf(envelope)
+    const outcomes = strings.map(text => {
+      const { request, outcome } = this.#pending.add(type, { room, user, text: String(text) })
+      if (this.#ready) {
+        this.bridge.write(request)
+      }
+      return outcome
+    })
+    return Promise.all(outcomes)
+  }
+
+  #onValue (value) {
+    switch (value.type) {
+      case 'ready': return this.#onReady(value)
+      case 'users': return this.#onUsers(value)
+      case 'message': return this.#onMessage(value)
+      case 'ack': return this.#onAck(value)
+      case 'error': return this.#onError(value)
+    }
+  }
+
+  #onReady (value) {
+    this.botUser = value.bot
+    this.#ready = true
+    this.bridge.markReady()
+    for (const request of this.#pending.requests()) {
+      this.bridge.write(request)
+    }
+    if (!this.#connected) {
+      this.#connected = true
+      this.robot.logger.info(`connected to ${value.site} as ${value.bot?.email}`)
+      this.emit('connected')
+    } else {
+      this.robot.logger.info(`reconnected to ${value.site}; ${this.#pending.size} answers resent`)
+    }
+  }
+
+  #onUsers (value) {
+    for (const user of Array.isArray(value.users) ? value.users : []) {
+      this.#remember(user)
+    }
+  }
+
+  async #onMessage (value) {
+    if (!value.user || typeof value.text !== 'string' || !value.room) {
+      this.robot.logger.warn(`ignored a message line without user, text or room (id ${value.id})`)
+      return
+    }
+    if (Number.isInteger(value.id)) {
+      this.#lastMessageId = Math.max(this.#lastMessageId ?? 0, value.id)
+    }
+    const user = this.#remember(value.user, value.room)
+    try {
+      await this.receive(new TextMessage(user, value.text, value.id))
+    } catch (error) {
+      this.robot.logger.error(`a script failed on message ${value.id}: ${error.stack ?? error}`)
+    }
+  }
+
+  #onAck (value) {
+    this.#pending.settle(value.ref, { ok: true, ids: value.ids ?? [] })
+  }
+
+  #onError (value) {
+    this.robot.logger.error(`WyzePal: ${value.message}`)
+    if (value.ref !== undefined && value.ref !== null) {
+      this.#pending.settle(value.ref, { ok: false, error: value.message })
+    }
+  }
+
+  #onFatal (reason) {
+    this.robot.logger.error(reason)
+    this.exit(1)
+  }
+
+  // Hubot's brain keeps one User per id; keep its name and email current.
+  #remember (known, room) {
+    const details = { name: known.name, email_address: known.email, room }
+    if (room === undefined) {
+      delete details.room
+    }
+    const user = this.robot.brain.userForId(known.id, { ...details })
+    user.name = known.name ?? user.name
+    user.email_address = known.email ?? user.email_address
+    return user
+  }
+
+  #resumeArgs () {
+    const args = ['--robot-name', this.robot.name]
+    if (this.robot.alias) {
+      args.push('--robot-alias', this.robot.alias)
+    }
+    if (this.#lastMessageId !== null) {
+      args.push('--resume-after', String(this.#lastMessageId))
+    }
+    return args
+  }
+
+  #installSignalHandlers () {
+    this.#signalHandler = signal => {
+      this.robot.logger.info(`${signal}: stopping Hubot and the WyzePal bridge`)
+      this.robot.shutdown()
+      this.stopped().then(() => this.exit(0))
+    }
+    process.once('SIGTERM', this.#signalHandler)
+    process.once('SIGINT', this.#signalHandler)
+  }
+}
