@@ -1,0 +1,192 @@
+"""The outbox a plugin holds: ``put`` writes to the spool and returns; a thread delivers.
+
+Modelled on sentry-python's transport and worker: the host never waits for the
+server and never sees a delivery error; a background thread does the sending;
+at exit an ``atexit`` hook flushes for a bounded time (``exit_timeout``) and
+leaves the rest in the spool for the next start or ``outbox flush``. Unlike
+sentry's in-memory queue, the queue *is* the spool, so memory stays bounded
+(one claimed batch) however long the server is down, and nothing is lost when
+the process dies.
+"""
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any, Optional
+
+from ..config.credentials import Credentials
+from ..errors import ConfigError
+from ..message import Message
+from ..version import __version__
+from .courier import DEFAULT_LEASE, Courier
+from .paths import default_outbox_path, private_temp_dir, spool_filename
+from .spool import Spool, SpoolStatus
+
+log = logging.getLogger("wyzepal_notifier.outbox")
+
+EXIT_TIMEOUT_ENV = "WYZEPAL_OUTBOX_EXIT_TIMEOUT"
+DEFAULT_EXIT_TIMEOUT = 2.0
+#: How often an idle worker looks for rows other (perhaps crashed) processes left.
+IDLE_POLL = 30.0
+
+
+class Outbox:
+    """A durable queue of messages for one sender, delivered by a background thread."""
+
+    def __init__(self, path: os.PathLike | str, credentials: Optional[Credentials] = None, *,
+                 client_name: str = "WyzePalIntegrations", client_version: str = __version__,
+                 exit_timeout: Optional[float] = None, lease: float = DEFAULT_LEASE,
+                 courier_options: Optional[dict[str, Any]] = None) -> None:
+        self.path = Path(path)
+        self.credentials = credentials
+        self.client_name = client_name
+        self.client_version = client_version
+        self.exit_timeout = _exit_timeout(exit_timeout)
+        self._courier_options = {"lease": lease, **(courier_options or {})}
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._progress = threading.Condition()
+        self._open()
+        atexit.register(self._at_exit)
+
+    def _open(self) -> None:
+        self._pid = os.getpid()
+        self._spool = Spool(self.path)
+        self._sender_id = (self._spool.save_sender(self.credentials, self.client_name, self.client_version)
+                           if self.credentials is not None else None)
+        self._stopping = threading.Event()
+        self._thread: Optional[threading.Thread] = None
+        if self._spool.pending_count():
+            self._start_worker()  # left over from an earlier run: deliver it now
+
+    @classmethod
+    def for_integration(cls, integration: Any, **options: Any) -> Outbox:
+        """The outbox of a plugin: its spool path (see ``outbox.paths``) and its bot's credentials."""
+        settings = integration.settings
+        tool = integration.integration_id or "plugin"
+        path = default_outbox_path(tool, configured=settings.get("OUTBOX_PATH"), config_path=settings.path)
+        options.setdefault("client_name", integration.user_agent_name())
+        options.setdefault("client_version", integration.version)
+        try:
+            return cls(path, settings.credentials, **options)
+        except ConfigError as exc:
+            fallback = private_temp_dir() / spool_filename(tool)
+            if Path(path) == fallback:
+                raise
+            log.warning("%s; using %s instead so no message is lost", exc, fallback)
+            return cls(fallback, settings.credentials, **options)
+
+    def __repr__(self) -> str:
+        return f"Outbox({str(self.path)!r})"
+
+    # -- the host's side: cheap and never waiting on the network -----------------
+
+    def put(self, message: Message) -> None:
+        """Store the message in the spool (durable on return) and wake the worker."""
+        if self._sender_id is None:
+            raise ConfigError("this outbox has no sender", path=str(self.path), key="credentials",
+                              fix="create it with Outbox(path, credentials) or Outbox.for_integration()")
+        if os.getpid() != self._pid:
+            self._after_fork()
+        self._spool.append(self._sender_id, message.checked())
+        self._wake.set()
+        if self._thread is None or not self._thread.is_alive():
+            self._start_worker()
+
+    def flush(self, timeout: Optional[float] = None) -> bool:
+        """Wait until what was queued so far is delivered (True) or ``timeout`` runs out (False)."""
+        high = self._spool.last_id()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        if self._spool.pending_count(high):
+            self._start_worker()
+        with self._progress:
+            while self._spool.pending_count(high):
+                left = None if deadline is None else deadline - time.monotonic()
+                if (left is not None and left <= 0) or self._thread is None or not self._thread.is_alive():
+                    return False
+                self._wake.set()
+                self._progress.wait(0.05 if left is None else min(0.05, left))
+        return True
+
+    def close(self, timeout: Optional[float] = None) -> None:
+        """Flush for at most ``timeout`` seconds (``exit_timeout`` when None), then stop the worker."""
+        timeout = self.exit_timeout if timeout is None else timeout
+        deadline = time.monotonic() + timeout
+        atexit.unregister(self._at_exit)
+        if self._thread is not None:
+            self.flush(max(0.0, timeout - 0.1))
+            self._stopping.set()
+            self._wake.set()
+            self._thread.join(max(0.05, deadline - time.monotonic()))
+            if self._thread.is_alive():
+                log.warning("outbox worker still busy after %.1f s; undelivered messages stay in %s",
+                            timeout, self.path)
+        self._spool.close()
+
+    def status(self) -> SpoolStatus:
+        return self._spool.status()
+
+    def _at_exit(self) -> None:
+        try:
+            self.close(self.exit_timeout)
+        except Exception:  # interpreter shutdown: never turn an exit into a traceback
+            log.debug("outbox close at exit failed", exc_info=True)
+
+    # -- the worker thread ---------------------------------------------------------
+
+    def _start_worker(self) -> None:
+        with self._lock:
+            if self._stopping.is_set() or (self._thread is not None and self._thread.is_alive()):
+                return
+            self._thread = threading.Thread(target=self._run, name=f"wyzepal-outbox {self.path.name}", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        spool = Spool(self.path)  # a connection of its own: the host's puts never wait on it
+        courier = Courier(spool, stop=self._stopping, **self._courier_options)
+        try:
+            spool.release_orphans()
+            while not self._stopping.is_set():
+                result = courier.deliver_round()
+                self._notify_progress()
+                if not result.claimed:
+                    self._wake.wait(_sleep_until(spool.next_due()))
+                    self._wake.clear()
+        except Exception:
+            log.exception("outbox worker stopped; messages stay in %s", self.path)
+        finally:
+            courier.close()
+            spool.release(courier.worker)
+            spool.close()
+            self._notify_progress()
+
+    def _notify_progress(self) -> None:
+        with self._progress:
+            self._progress.notify_all()
+
+    def _after_fork(self) -> None:
+        """A forked child (gunicorn, tracd -d) needs its own connection and thread."""
+        with self._lock:
+            if os.getpid() != self._pid:
+                self._open()
+
+
+def _sleep_until(due: Optional[float]) -> float:
+    if due is None:
+        return IDLE_POLL
+    return min(IDLE_POLL, max(0.02, due - time.time()))
+
+
+def _exit_timeout(given: Optional[float]) -> float:
+    if given is not None:
+        return float(given)
+    raw = os.environ.get(EXIT_TIMEOUT_ENV)
+    try:
+        return float(raw) if raw else DEFAULT_EXIT_TIMEOUT
+    except ValueError:
+        raise ConfigError(f"is {raw!r}, not a number of seconds", path="the environment", key=EXIT_TIMEOUT_ENV,
+                          fix=f"set {EXIT_TIMEOUT_ENV} to e.g. 2.5, or unset it") from None

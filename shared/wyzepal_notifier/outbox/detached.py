@@ -1,0 +1,49 @@
+"""Queue a message and leave: ``wyzepal-integrations send --outbox`` for shell hooks."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Union
+
+from ..config.credentials import Credentials
+from ..message import Message
+from ..version import __version__
+from .paths import default_outbox_path
+from .spool import Spool
+
+#: The spool ``send --outbox`` and ``outbox flush`` use when no path is given.
+CLI_TOOL = "cli"
+
+
+def enqueue_detached(message: Message, credentials: Credentials, path: Union[str, os.PathLike, None] = None,
+                     *, client_name: str = "WyzePalCLI") -> Path:
+    """Write the message to the spool (safe on return) and start a detached worker to deliver it."""
+    spool_path = default_outbox_path(CLI_TOOL, explicit=str(path) if path else None)
+    spool = Spool(spool_path)
+    try:
+        sender = spool.save_sender(credentials, client_name, __version__)
+        spool.append(sender, message.checked())
+    finally:
+        spool.close()
+    start_worker(spool_path)
+    return spool_path
+
+
+def start_worker(spool_path: Path, *extra_args: str) -> subprocess.Popen:
+    """A worker process in a session of its own: the caller's exit or Ctrl-C does not reach it."""
+    command = [sys.executable or "python3", "-m", "wyzepal_notifier.outbox.worker", "--outbox", str(spool_path),
+               *extra_args]
+    return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, close_fds=True, start_new_session=True,
+                            env=_env_finding_this_library(), cwd=str(spool_path.parent))
+
+
+def _env_finding_this_library() -> dict[str, str]:
+    """The worker imports the same wyzepal_notifier as its parent, even one loaded from a plugin folder."""
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parent.parent.parent)
+    paths = [root] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and p != root]
+    env["PYTHONPATH"] = os.pathsep.join(paths)
+    return env

@@ -1,0 +1,369 @@
+"""The durable spool: a SQLite file of messages waiting for delivery.
+
+Why SQLite in WAL mode with ``synchronous=NORMAL``: one ``INSERT`` costs tens of
+microseconds (an append to the write-ahead log, no fsync), and a committed row
+survives the process being killed at any moment; only a power cut can take the
+last few commits back. ``synchronous=FULL`` costs several times more per message
+and buys only the power-cut case (``benchmarks/outbox.py`` prints both).
+
+Several processes may share one file. A worker *claims* rows with a lease
+(``claimed_by``/``claimed_until``) inside ``BEGIN IMMEDIATE``, so no row is sent
+by two workers; a worker that dies leaves a lease that runs out (or is released
+at once when its process is known to be gone). Only the oldest pending row of an
+ordering key can be claimed, with the rows behind it, so every (channel, topic)
+is delivered in order.
+
+The file holds the senders' API keys (as the config file does), so it is created
+readable by its owner only, in a folder only its owner may enter.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import sqlite3
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Optional, Sequence
+
+from ..config.credentials import Credentials
+from ..errors import ConfigError
+from ..message import Message
+
+SCHEMA_VERSION = 1
+PENDING, DEAD = "pending", "dead"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS senders (
+    id INTEGER PRIMARY KEY,
+    site TEXT NOT NULL,
+    email TEXT NOT NULL,
+    api_key TEXT NOT NULL,
+    insecure INTEGER NOT NULL DEFAULT 0,
+    cert_bundle TEXT,
+    client_name TEXT,
+    client_version TEXT,
+    not_before REAL NOT NULL DEFAULT 0,
+    failures INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (site, email)
+);
+CREATE TABLE IF NOT EXISTS messages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    sender_id INTEGER NOT NULL REFERENCES senders (id),
+    key TEXT NOT NULL,
+    body TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending',
+    created REAL NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    not_before REAL NOT NULL DEFAULT 0,
+    claimed_by TEXT,
+    claimed_until REAL NOT NULL DEFAULT 0,
+    last_error TEXT,
+    failed_at REAL
+);
+CREATE INDEX IF NOT EXISTS messages_by_key ON messages (state, key, id);
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who sends a spooled message; the key stays out of repr."""
+
+    id: int
+    credentials: Credentials
+    client_name: str
+    client_version: str
+
+
+@dataclass(frozen=True)
+class SpooledMessage:
+    """A claimed row on its way to the server."""
+
+    id: int
+    sender_id: int
+    key: str
+    message: Message
+    attempts: int
+
+
+@dataclass(frozen=True)
+class SpoolStatus:
+    """What ``outbox status`` shows: counts by state, the oldest pending, the last error."""
+
+    path: str
+    pending: int
+    in_flight: int
+    waiting: int
+    dead: int
+    delivered: int
+    oldest_pending: Optional[float]
+    last_error: Optional[str]
+    last_error_at: Optional[float]
+    dead_messages: list[dict[str, Any]]
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def worker_identity() -> str:
+    """``host:pid:random``: enough to tell whether a lease's owner still runs here."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class Spool:
+    """One connection to a spool file; safe to share between threads."""
+
+    def __init__(self, path: os.PathLike | str, *, create: bool = True, busy_timeout: float = 10.0) -> None:
+        self.path = Path(path)
+        self._lock = threading.RLock()
+        if create:
+            _create_private(self.path)
+        elif not self.path.is_file():
+            raise ConfigError("there is no outbox here", path=str(self.path), key="outbox",
+                              fix="give the path of an existing spool with --outbox (or $WYZEPAL_OUTBOX)")
+        try:
+            self._db = sqlite3.connect(str(self.path), timeout=busy_timeout, isolation_level=None,
+                                       check_same_thread=False)
+            self._prepare()
+        except sqlite3.DatabaseError as exc:
+            raise ConfigError(f"cannot be used as an outbox: {exc}", path=str(self.path), key="OUTBOX_PATH",
+                              fix="point OUTBOX_PATH or $WYZEPAL_OUTBOX at a new file or an existing spool") from None
+
+    def _prepare(self) -> None:
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise sqlite3.DatabaseError(f"it was written by a newer version (schema {version})")
+        if version < SCHEMA_VERSION:
+            with self.transaction() as db:
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE``: the write lock is taken at once, so reads inside see a settled spool."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    # -- the producer side ---------------------------------------------------
+
+    def save_sender(self, credentials: Credentials, client_name: str, client_version: str) -> int:
+        """Record (or refresh) a sender's credentials; returns its id."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO senders (site, email, api_key, insecure, cert_bundle, client_name, client_version) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (site, email) DO UPDATE SET api_key = excluded.api_key, "
+                "insecure = excluded.insecure, cert_bundle = excluded.cert_bundle, "
+                "client_name = excluded.client_name, client_version = excluded.client_version",
+                (credentials.site, credentials.email, credentials.api_key, int(credentials.insecure),
+                 credentials.cert_bundle, client_name, client_version))
+            row = db.execute("SELECT id FROM senders WHERE site = ? AND email = ?",
+                             (credentials.site, credentials.email)).fetchone()
+        return int(row[0])
+
+    def append(self, sender_id: int, message: Message) -> int:
+        """Store one message (already checked); one short write transaction."""
+        with self._lock:
+            cursor = self._db.execute("INSERT INTO messages (sender_id, key, body, created) VALUES (?, ?, ?, ?)",
+                                      (sender_id, message.key, message.to_json(), time.time()))
+        return int(cursor.lastrowid or 0)
+
+    # -- the worker side -----------------------------------------------------
+
+    def claim(self, worker: str, *, lease: float, max_keys: int = 20, per_key: int = 25) -> list[SpooledMessage]:
+        """Lease the next rows of up to ``max_keys`` ordering keys nobody else holds."""
+        now = time.time()
+        with self.transaction() as db:
+            heads = db.execute(
+                "SELECT h.key FROM (SELECT key, MIN(id) AS head FROM messages WHERE state = 'pending' "
+                "GROUP BY key HAVING MAX(claimed_until) <= :now) AS h "
+                "JOIN messages m ON m.id = h.head JOIN senders s ON s.id = m.sender_id "
+                "WHERE m.not_before <= :now AND s.not_before <= :now ORDER BY h.head LIMIT :keys",
+                {"now": now, "keys": max_keys}).fetchall()
+            for (key,) in heads:
+                db.execute("UPDATE messages SET claimed_by = ?, claimed_until = ? WHERE id IN "
+                           "(SELECT id FROM messages WHERE state = 'pending' AND key = ? ORDER BY id LIMIT ?)",
+                           (worker, now + lease, key, per_key))
+            rows = db.execute("SELECT id, sender_id, key, body, attempts FROM messages "
+                              "WHERE claimed_by = ? AND state = 'pending' ORDER BY id", (worker,)).fetchall()
+        return [SpooledMessage(r[0], r[1], r[2], Message.from_json(r[3]), r[4]) for r in rows]
+
+    def extend(self, worker: str, lease: float) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE messages SET claimed_until = ? WHERE claimed_by = ?", (time.time() + lease, worker))
+
+    def delivered(self, row: SpooledMessage) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM messages WHERE id = ?", (row.id,))
+            db.execute("INSERT INTO counters (name, value) VALUES ('delivered', 1) "
+                       "ON CONFLICT (name) DO UPDATE SET value = value + 1")
+            db.execute("UPDATE senders SET failures = 0 WHERE id = ? AND failures != 0", (row.sender_id,))
+
+    def retry_later(self, row: SpooledMessage, worker: str, error: str, delay: float, *, count: bool = True) -> None:
+        """Put the row back with a not-before time, and let go of the rows queued behind it."""
+        now = time.time()
+        with self.transaction() as db:
+            db.execute("UPDATE messages SET attempts = attempts + ?, last_error = ?, failed_at = ?, not_before = ? "
+                       "WHERE id = ?", (int(count), error, now, now + delay, row.id))
+            db.execute("UPDATE messages SET claimed_by = NULL, claimed_until = 0 WHERE claimed_by = ? AND key = ?",
+                       (worker, row.key))
+
+    def bury(self, row: SpooledMessage, worker: str, reason: str) -> None:
+        """A permanent failure: keep the row as dead with its reason; the rows behind it go on."""
+        with self.transaction() as db:
+            db.execute("UPDATE messages SET state = 'dead', attempts = attempts + 1, last_error = ?, failed_at = ?, "
+                       "claimed_by = NULL, claimed_until = 0 WHERE id = ?", (reason, time.time(), row.id))
+
+    def hold_sender(self, sender_id: int, delay: float, *, failed: bool) -> int:
+        """Nobody sends as this sender for ``delay`` seconds (server down, 429); returns its failure count."""
+        with self.transaction() as db:
+            db.execute("UPDATE senders SET not_before = MAX(not_before, ?), failures = failures + ? WHERE id = ?",
+                       (time.time() + delay, int(failed), sender_id))
+            row = db.execute("SELECT failures FROM senders WHERE id = ?", (sender_id,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def sender_failures(self, sender_id: int) -> int:
+        with self._lock:
+            row = self._db.execute("SELECT failures FROM senders WHERE id = ?", (sender_id,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def release(self, worker: str) -> None:
+        """Give back every row this worker holds (it is stopping)."""
+        with self.transaction() as db:
+            db.execute("UPDATE messages SET claimed_by = NULL, claimed_until = 0 WHERE claimed_by = ?", (worker,))
+
+    def release_orphans(self) -> int:
+        """Free leases of workers on this host whose process is gone (killed, crashed)."""
+        host = socket.gethostname()
+        with self.transaction() as db:
+            owners = [r[0] for r in db.execute("SELECT DISTINCT claimed_by FROM messages WHERE claimed_by IS NOT NULL "
+                                               "AND claimed_until > ?", (time.time(),))]
+            gone = [owner for owner in owners if _is_gone(owner, host)]
+            for owner in gone:
+                db.execute("UPDATE messages SET claimed_by = NULL, claimed_until = 0 WHERE claimed_by = ?", (owner,))
+        return len(gone)
+
+    def sender(self, sender_id: int) -> Sender:
+        with self._lock:
+            row = self._db.execute("SELECT site, email, api_key, insecure, cert_bundle, client_name, client_version "
+                                   "FROM senders WHERE id = ?", (sender_id,)).fetchone()
+        if row is None:
+            raise ConfigError(f"names a sender ({sender_id}) it does not hold", path=str(self.path), key="senders",
+                              fix="the spool is damaged; move it aside and queue the messages again")
+        credentials = Credentials(site=row[0], email=row[1], api_key=row[2], insecure=bool(row[3]),
+                                  cert_bundle=row[4], source=str(self.path))
+        return Sender(sender_id, credentials, row[5] or "WyzePalIntegrations", row[6] or "")
+
+    # -- looking at it -------------------------------------------------------
+
+    def pending_count(self, up_to_id: Optional[int] = None) -> int:
+        with self._lock:
+            if up_to_id is None:
+                row = self._db.execute("SELECT COUNT(*) FROM messages WHERE state = 'pending'").fetchone()
+            else:
+                row = self._db.execute("SELECT COUNT(*) FROM messages WHERE state = 'pending' AND id <= ?",
+                                       (up_to_id,)).fetchone()
+        return int(row[0])
+
+    def last_id(self) -> int:
+        with self._lock:
+            row = self._db.execute("SELECT MAX(id) FROM messages").fetchone()
+        return int(row[0] or 0)
+
+    def next_due(self) -> Optional[float]:
+        """When the earliest pending row may next be tried (a hint for sleeping)."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT MIN(MAX(m.not_before, s.not_before, m.claimed_until)) FROM messages m "
+                "JOIN senders s ON s.id = m.sender_id WHERE m.state = 'pending'").fetchone()
+        return None if row[0] is None else float(row[0])
+
+    def status(self, *, dead_limit: int = 20) -> SpoolStatus:
+        now = time.time()
+        with self._lock:
+            db = self._db
+            pending, in_flight, waiting, oldest = db.execute(
+                "SELECT COUNT(*), COALESCE(SUM(claimed_until > :now), 0), "
+                "COALESCE(SUM(claimed_until <= :now AND not_before > :now), 0), MIN(created) "
+                "FROM messages WHERE state = 'pending'", {"now": now}).fetchone()
+            dead = db.execute("SELECT COUNT(*) FROM messages WHERE state = 'dead'").fetchone()[0]
+            delivered = db.execute("SELECT value FROM counters WHERE name = 'delivered'").fetchone()
+            last = db.execute("SELECT last_error, failed_at FROM messages WHERE last_error IS NOT NULL "
+                              "ORDER BY failed_at DESC LIMIT 1").fetchone()
+            dead_rows = db.execute("SELECT id, body, last_error, failed_at, attempts FROM messages "
+                                   "WHERE state = 'dead' ORDER BY id LIMIT ?", (dead_limit,)).fetchall()
+        return SpoolStatus(
+            path=str(self.path), pending=pending, in_flight=in_flight, waiting=waiting, dead=dead,
+            delivered=int(delivered[0]) if delivered else 0, oldest_pending=oldest,
+            last_error=last[0] if last else None, last_error_at=last[1] if last else None,
+            dead_messages=[{"id": r[0], "to": describe_destination(Message.from_json(r[1])), "reason": r[2],
+                            "failed_at": r[3], "attempts": r[4]} for r in dead_rows])
+
+    def requeue_dead(self, ids: Sequence[int] = ()) -> int:
+        """Dead rows (all, or those named) become pending again, to be tried at once."""
+        with self.transaction() as db:
+            if ids:
+                marks = ",".join("?" * len(ids))
+                cursor = db.execute(f"UPDATE messages SET state = 'pending', not_before = 0, attempts = 0 "  # noqa: S608
+                                    f"WHERE state = 'dead' AND id IN ({marks})", tuple(ids))
+            else:
+                cursor = db.execute("UPDATE messages SET state = 'pending', not_before = 0, attempts = 0 "
+                                    "WHERE state = 'dead'")
+            db.execute("UPDATE senders SET not_before = 0, failures = 0")
+        return cursor.rowcount
+
+    def wake_senders(self) -> None:
+        """Forget every sender's backoff: someone asked for delivery now (``outbox flush``)."""
+        with self.transaction() as db:
+            db.execute("UPDATE senders SET not_before = 0 WHERE not_before > 0")
+            db.execute("UPDATE messages SET not_before = 0 WHERE state = 'pending' AND not_before > 0")
+
+
+def describe_destination(message: Message) -> str:
+    """``#channel > topic`` or the direct recipients, for people reading status output."""
+    if message.is_direct:
+        return ", ".join(message.to)
+    return f"#{message.stream} > {message.topic}"
+
+
+def _create_private(path: Path) -> None:
+    """Create the folder (0700) and the file (0600) before SQLite does, with a umask of its own."""
+    if path.exists():
+        return
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.close(os.open(str(path), os.O_CREAT | os.O_RDWR, 0o600))
+    except OSError as exc:
+        raise ConfigError(f"cannot be created: {exc.strerror}", path=str(path), key="OUTBOX_PATH",
+                          fix="set OUTBOX_PATH or $WYZEPAL_OUTBOX to a file in a folder this user can write") from None
+
+
+def _is_gone(owner: str, host: str) -> bool:
+    """True only when the lease's owner ran on this host and its process no longer exists."""
+    parts = owner.split(":")
+    if len(parts) < 3 or ":".join(parts[:-2]) != host:
+        return False
+    try:
+        os.kill(int(parts[-2]), 0)
+    except ProcessLookupError:
+        return True
+    except (PermissionError, ValueError):
+        return False
+    return False

@@ -1,0 +1,103 @@
+"""``python -m wyzepal_notifier.outbox.worker --outbox PATH``: deliver a spool, then exit.
+
+Started detached by :func:`~wyzepal_notifier.outbox.enqueue_detached` (what
+``wyzepal-integrations send --outbox`` uses). One worker per spool at a time:
+the others see the lock taken and leave at once. Before leaving, a worker lets
+go of the lock and looks once more, so a message queued while it was finishing
+is not stranded. When the server stays unreachable the worker gives up after
+``--give-up-after`` seconds without progress; the messages wait in the spool
+for the next worker or ``wyzepal-integrations outbox flush``.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Iterator, Optional, Sequence
+
+from .drain import drain
+from .spool import Spool
+
+DEFAULT_GIVE_UP_AFTER = 300.0
+log = logging.getLogger("wyzepal_notifier.outbox")
+
+
+@contextlib.contextmanager
+def worker_lock(spool_path: Path) -> Iterator[bool]:
+    """Yield True when this process is the spool's one worker (an flock beside the spool)."""
+    try:
+        import fcntl
+    except ImportError:  # no flock (Windows): leases alone keep workers apart
+        yield True
+        return
+    fd = os.open(f"{spool_path}.worker-lock", os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def run(spool_path: Path, *, give_up_after: float = DEFAULT_GIVE_UP_AFTER,
+        stop: Optional[threading.Event] = None, **courier_options: object) -> int:
+    """Deliver while holding the lock; look again after letting go. Returns rows delivered."""
+    stop = stop or threading.Event()
+    delivered = 0
+    while not stop.is_set():
+        with worker_lock(spool_path) as mine:
+            if not mine:
+                return delivered
+            spool = Spool(spool_path, create=False)
+            try:
+                report = drain(spool, stop=stop, give_up_after=give_up_after, **courier_options)
+            finally:
+                spool.close()
+        delivered += report.delivered
+        if report.stopped_by != "empty" or not _has_pending(spool_path):
+            return delivered
+    return delivered
+
+
+def _has_pending(spool_path: Path) -> bool:
+    spool = Spool(spool_path, create=False)
+    try:
+        return spool.pending_count() > 0
+    finally:
+        spool.close()
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m wyzepal_notifier.outbox.worker",
+                                     description="Deliver the messages waiting in an outbox spool, then exit.")
+    parser.add_argument("--outbox", required=True, metavar="PATH", help="the spool file")
+    parser.add_argument("--give-up-after", type=float, default=DEFAULT_GIVE_UP_AFTER, metavar="SECONDS",
+                        help="leave when nothing could be delivered for this long (default %(default)s)")
+    parser.add_argument("--lease", type=float, default=None, metavar="SECONDS", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    options = {"lease": args.lease} if args.lease else {}
+    try:
+        run(Path(args.outbox), give_up_after=args.give_up_after, stop=stop, **options)
+    except Exception as exc:
+        log.error("outbox worker for %s stopped: %s", args.outbox, exc)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
