@@ -1,0 +1,71 @@
+"""``wyzepal-git-post-receive``: the post-receive hook itself.
+
+git runs it after a push has updated the refs, with ``OLD NEW REFNAME`` lines on
+stdin, in the repository (``$GIT_DIR``). Whatever happens here, the push is
+already done: the hook queues its notices in the repository's outbox and exits 0.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping, Optional, Sequence
+
+from wyzepal_notifier import Configuration, Integration, Message
+from wyzepal_notifier.errors import WyzePalError
+from wyzepal_notifier.scripthook import ScriptHook, script_folder
+
+from .events import build_events
+from .integration import GitIntegration
+from .refs import RefUpdate, parse_updates
+from .render import render
+from .repository import GitRepository, pusher_from_environment
+
+OUTBOX_NAME = "wyzepal-outbox.sqlite3"
+
+
+@dataclass
+class Push:
+    updates: list[RefUpdate]
+    repo: GitRepository
+
+
+class GitPostReceive(ScriptHook):
+    integration = GitIntegration
+    prog = "wyzepal-git-post-receive"
+    summary = ("git post-receive hook: reads 'OLD NEW REFNAME' lines on stdin and announces the push "
+               "in WyzePal. Install it as hooks/post-receive.")
+
+    def read_input(self, args: argparse.Namespace) -> Push:
+        if sys.stdin.isatty():
+            raise WyzePalError("expected 'OLD NEW REFNAME' lines on stdin, as git gives a post-receive hook")
+        updates = parse_updates(sys.stdin.read().splitlines(), self.log)
+        return Push(updates, GitRepository.discover())
+
+    def config_folders(self, args: argparse.Namespace, data: Push) -> list:
+        return [script_folder(), data.repo.git_dir / "hooks"]
+
+    def setting_defaults(self, args: argparse.Namespace, data: Push) -> dict[str, Any]:
+        # Beside the refs: writable by whoever can push, and independent of HOME.
+        return {"OUTBOX_PATH": str(data.repo.git_dir / OUTBOX_NAME)}
+
+    def events(self, integration: Integration, args: argparse.Namespace, data: Push) -> Iterable[Mapping[str, Any]]:
+        name = integration.settings.get("REPOSITORY_NAME") or data.repo.default_name()
+        limit = max(conf["MAX_COMMITS"] for conf in integration.configurations) if integration.configurations else 0
+        return build_events(data.repo, data.updates, repository=name, pusher=pusher_from_environment(),
+                            limit=limit, log=self.log)
+
+    def render(self, conf: Configuration, event: Mapping[str, Any]) -> Optional[Message]:
+        return render(conf, event)
+
+    def destination_arguments(self, event: Mapping[str, Any]) -> Sequence[Any]:
+        # As the classic hook: (repository name, branch name or full tag ref, new commit id).
+        return (event["repository"], event.get("branch") or event["ref"], event["new"])
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    return GitPostReceive().main(argv)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,172 @@
+"""The life of a script hook: read what the host passes, load the config, queue, exit.
+
+A subclass says how its host passes data and what a notice looks like;
+:meth:`ScriptHook.main` does the rest the same way for every hook. Delivery goes
+through the integration's outbox, so a chat server that is down or slow delays
+the notice instead of the commit or push, and nothing the hook meets (a broken
+config, a failing host command, a bug) turns into a traceback in the host.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import warnings
+from pathlib import Path
+from typing import Any, ClassVar, Iterable, Mapping, Optional, Sequence
+
+from ..config import load_settings
+from ..errors import WyzePalError
+from ..integration import Configuration, Integration
+from ..message import Message
+from .destination import routed
+from .locate import find_hook_config
+
+#: Seconds a hook waits for delivery before leaving the rest to the outbox's background worker.
+DELIVERY_WAIT = 2.0
+
+
+class DryRunOutbox:
+    """``--dry-run``: print each message instead of queuing it."""
+
+    def __init__(self, stream: Any = None) -> None:
+        self.stream = stream or sys.stdout
+        self.messages: list[Message] = []
+
+    def put(self, message: Message) -> None:
+        message = message.checked()
+        self.messages.append(message)
+        where = f"{message.stream} > {message.topic}" if message.stream else ", ".join(message.to)
+        print(f"--- to {where}\n{message.content}\n", file=self.stream)
+
+    def close(self, timeout: Optional[float] = None) -> None:
+        return None
+
+
+class ScriptHook:
+    """One hook script; subclasses fill in the host-specific steps."""
+
+    integration: ClassVar[type[Integration]]
+    prog: ClassVar[str] = ""
+    summary: ClassVar[str] = ""
+    #: Exit status when nothing could be queued (bad config, host command failed).
+    #: Hosts differ: git ignores a post-receive status, Subversion shows the output only on failure.
+    failure_status: ClassVar[int] = 0
+
+    def __init__(self) -> None:
+        self.log = logging.getLogger(f"wyzepal_notifier.{self.integration.integration_id}")
+
+    # -- what a subclass provides ------------------------------------------------
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        """Host-specific arguments (e.g. Subversion's REPOS REV)."""
+
+    def read_input(self, args: argparse.Namespace) -> Any:
+        """Everything the host passes, read before anything can fail (git's stdin)."""
+        return None
+
+    def config_folders(self, args: argparse.Namespace, data: Any) -> list[Optional[Path]]:
+        """Where to look for the config after ``--config`` and the environment variable."""
+        return [script_folder()]
+
+    def setting_defaults(self, args: argparse.Namespace, data: Any) -> dict[str, Any]:
+        """Defaults known only at run time, such as a spool inside the repository."""
+        return {}
+
+    def events(self, integration: Integration, args: argparse.Namespace, data: Any) -> Iterable[Mapping[str, Any]]:
+        raise NotImplementedError
+
+    def render(self, conf: Configuration, event: Mapping[str, Any]) -> Optional[Message]:
+        raise NotImplementedError
+
+    def destination_arguments(self, event: Mapping[str, Any]) -> Sequence[Any]:
+        """What the config's ``COMMIT_NOTICE_DESTINATION`` function is called with."""
+        raise NotImplementedError
+
+    # -- the shared life ---------------------------------------------------------
+
+    def build_parser(self) -> argparse.ArgumentParser:
+        parser = argparse.ArgumentParser(prog=self.prog, description=self.summary)
+        parser.add_argument("--config", metavar="FILE",
+                            help=f"the config file (default: ${self._env_var()}, then "
+                                 f"wyzepal_{self.integration.integration_id}_config.py beside the hook)")
+        parser.add_argument("--dry-run", action="store_true", help="print the messages instead of sending them")
+        parser.add_argument("-v", "--verbose", action="store_true", help="say what happens (never the API key)")
+        self.add_arguments(parser)
+        return parser
+
+    def main(self, argv: Optional[Sequence[str]] = None) -> int:
+        """Run the hook; the exit status is 0 unless nothing could be queued."""
+        args = self.build_parser().parse_args(argv)
+        self._setup_logging(args.verbose)
+        with warnings.catch_warnings():
+            warnings.showwarning = self._show_warning
+            return self._run(args)
+
+    def _run(self, args: argparse.Namespace) -> int:
+        try:
+            data = self.read_input(args)
+            integration = self.load(args, data)
+            events = list(self.events(integration, args, data))
+        except WyzePalError as exc:
+            self.log.error("%s; no notification was sent", exc)
+            return self.failure_status
+        except Exception:  # a bug here must not show the host a traceback it cannot act on
+            self.log.exception("unexpected error; no notification was sent")
+            return self.failure_status
+        self.deliver(integration, events)
+        return 0
+
+    def load(self, args: argparse.Namespace, data: Any) -> Integration:
+        cls = self.integration
+        path = find_hook_config(cls.integration_id, explicit=args.config, folders=self.config_folders(args, data))
+        defaults = {**cls.default_settings, **self.setting_defaults(args, data)}
+        settings = load_settings(cls.integration_id, cls.settings_fields, explicit=path, defaults=defaults)
+        self.log.info("using %s", path)
+        return cls(settings, outbox=DryRunOutbox() if args.dry_run else None)
+
+    def deliver(self, integration: Integration, events: Iterable[Mapping[str, Any]]) -> None:
+        """Queue one message per event and matching configuration, then let the outbox finish."""
+        def render(conf: Configuration, event: Mapping[str, Any]) -> Optional[Message]:
+            message = self.render(conf, event)
+            if message is None:
+                return None
+            arguments = self.destination_arguments(event)
+            return routed(message, conf, lambda function: function(*arguments),
+                          source=integration.settings.path, log=self.log)
+
+        try:
+            for event in events:
+                queued = integration.notify(event, render)
+                self.log.info("%s: %d message(s) queued", event.get("type", "event"), queued)
+        finally:
+            try:
+                integration.close(timeout=DELIVERY_WAIT)
+            except Exception:  # the outbox keeps what it could not deliver
+                self.log.exception("the outbox could not be closed cleanly")
+
+    def _show_warning(self, message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
+        """A config warning (readable API key, unknown setting) as one plain line."""
+        self.log.warning("%s", message)
+
+    def _env_var(self) -> str:
+        return f"WYZEPAL_{self.integration.integration_id.upper()}_CONFIG"
+
+    def _setup_logging(self, verbose: bool) -> None:
+        """Messages on stderr, which git shows the pusher as ``remote:`` lines."""
+        root = logging.getLogger("wyzepal_notifier")
+        for old in [h for h in root.handlers if getattr(h, "script_hook", False)]:
+            root.removeHandler(old)
+        handler = logging.StreamHandler(sys.stderr)
+        handler.script_hook = True  # type: ignore[attr-defined]
+        handler.setFormatter(logging.Formatter(f"{self.prog}: %(message)s"))
+        root.addHandler(handler)
+        root.setLevel(logging.INFO if verbose else logging.WARNING)
+
+
+def script_folder() -> Optional[Path]:
+    """The folder of the script the host ran, as it was named (a symlinked hook stays in ``hooks/``)."""
+    if not sys.argv or not sys.argv[0]:
+        return None
+    return Path(os.path.abspath(sys.argv[0])).parent
