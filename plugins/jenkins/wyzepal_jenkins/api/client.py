@@ -1,0 +1,144 @@
+"""The Jenkins REST API through python-jenkins, with its errors wrapped in ours.
+
+Every call is one HTTP request (plus python-jenkins' one-off crumb fetch before
+the first POST); the watcher's cost per poll is counted in these calls.
+"""
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable, Optional, TypeVar
+
+import jenkins
+import requests
+
+from .errors import JenkinsError, JenkinsRefused, JenkinsUnavailable, NotFound
+
+T = TypeVar("T")
+BUILD_HISTORY_TREE = "builds[number,result,timestamp,duration,building]{0,%d}"
+
+
+def _translated(method: Callable[..., T]) -> Callable[..., T]:
+    @functools.wraps(method)
+    def wrapper(self: JenkinsAPI, *args: Any, **kwargs: Any) -> T:
+        try:
+            return method(self, *args, **kwargs)
+        except JenkinsError:
+            raise
+        except jenkins.NotFoundException:
+            raise NotFound(f"{self.url}: {method.__name__}{args!r} does not exist") from None
+        except jenkins.TimeoutException:
+            raise JenkinsUnavailable(f"{self.url} did not answer within {self.timeout} s") from None
+        except jenkins.JenkinsException as exc:
+            raise self._explain(str(exc), method.__name__, args) from None
+        except requests.HTTPError as exc:
+            status = exc.response.status_code if exc.response is not None else 0
+            raise JenkinsUnavailable(f"{self.url} answered HTTP {status}") from None
+        except (requests.RequestException, OSError):
+            raise JenkinsUnavailable(f"{self.url} could not be reached (connection failed)") from None
+        except ValueError:
+            raise JenkinsUnavailable(f"{self.url} sent an answer that is not JSON; is it Jenkins?") from None
+    return wrapper
+
+
+class JenkinsAPI:
+    """One Jenkins controller as one user (API token), or anonymously."""
+
+    def __init__(self, url: str, user: Optional[str] = None, token: Optional[str] = None, *,
+                 timeout: float = 10.0, retries: int = 0) -> None:
+        self.url = url if url.endswith("/") else url + "/"
+        self.user = user
+        self.timeout = timeout
+        self.server = jenkins.Jenkins(self.url, username=user, password=token, timeout=timeout, retries=retries)
+
+    def __repr__(self) -> str:
+        return f"JenkinsAPI({self.url!r}, user={self.user!r})"
+
+    def _explain(self, text: str, call: str, args: tuple) -> JenkinsError:
+        if "does not exist" in text:
+            return NotFound(f"{self.url}: {text}")
+        if "[401]" in text:
+            return JenkinsRefused(f"{self.url} rejected the API token of {self.user or 'anonymous'}; "
+                                  "check JENKINS_USER and JENKINS_API_TOKEN")
+        if "[403]" in text:
+            return JenkinsRefused(f"{self.url} refused {call} to {self.user or 'anonymous'} "
+                                  "(missing permission, or no credentials given)")
+        if "[500]" in text or "communicating" in text:
+            return JenkinsUnavailable(f"{self.url} failed to answer {call}")
+        return JenkinsError(f"{self.url}: {text.splitlines()[0]}")
+
+    # -- reading ---------------------------------------------------------------
+
+    @_translated
+    def whoami(self) -> dict[str, Any]:
+        return self.server.get_whoami()
+
+    @_translated
+    def version(self) -> str:
+        return self.server.get_version()
+
+    @_translated
+    def jobs(self, fields: str = "", levels_per_request: int = 10) -> list[dict[str, Any]]:
+        """Every job with ``fields`` (a ``tree`` fragment), folders walked; each gets ``fullname``."""
+        query = "?tree=" + _jobs_tree(fields, levels_per_request)
+        found: list[dict[str, Any]] = []
+        pending: list[tuple[list[str], list[dict[str, Any]]]] = [([], self._info("", query)["jobs"])]
+        while pending:
+            path, entries = pending.pop(0)
+            for entry in entries:
+                full = path + [entry["name"]]
+                if "jobs" not in entry:
+                    found.append({**entry, "fullname": "/".join(full)})
+                    continue
+                children = entry["jobs"]
+                if any("url" not in child for child in children):
+                    children = self._info(item_path("/".join(full)), query)["jobs"]
+                pending.append((full, children))
+        return found
+
+    def _info(self, item: str, query: str) -> dict[str, Any]:
+        return self.server.get_info(item, query=query)
+
+    @_translated
+    def job(self, name: str) -> dict[str, Any]:
+        return self.server.get_job_info(name)
+
+    @_translated
+    def history(self, name: str, limit: int = 50) -> list[dict[str, Any]]:
+        """The job's latest ``limit`` builds, newest first: number, result, timestamp, duration, building."""
+        return self._info(item_path(name), "?tree=" + BUILD_HISTORY_TREE % limit).get("builds") or []
+
+    @_translated
+    def build(self, name: str, number: int) -> dict[str, Any]:
+        return self.server.get_build_info(name, number)
+
+    @_translated
+    def test_report(self, name: str, number: int) -> Optional[dict[str, Any]]:
+        return self.server.get_build_test_report(name, number)
+
+    @_translated
+    def queue(self) -> list[dict[str, Any]]:
+        return self.server.get_queue_info()
+
+    @_translated
+    def queue_item(self, item_id: int) -> dict[str, Any]:
+        return self.server.get_queue_item(item_id)
+
+    # -- acting ----------------------------------------------------------------
+
+    @_translated
+    def start(self, name: str, parameters: Optional[dict[str, str]] = None) -> int:
+        """Queue a build (``buildWithParameters`` when given parameters); returns the queue item id."""
+        return self.server.build_job(name, parameters or None)
+
+
+def item_path(full_name: str) -> str:
+    """``team/app`` is ``job/team/job/app`` in Jenkins URLs."""
+    return "/".join(f"job/{part}" for part in full_name.split("/"))
+
+
+def _jobs_tree(fields: str, levels: int) -> str:
+    own = "name,url,color" + (f",{fields}" if fields else "")
+    query = "jobs"
+    for _ in range(max(1, levels)):
+        query = f"jobs[{own},{query}]"
+    return query

@@ -1,0 +1,20 @@
+"""Jenkins' failures in the project's terms, with a message a person can act on."""
+from __future__ import annotations
+
+from wyzepal_notifier import WyzePalError
+
+
+class JenkinsError(WyzePalError):
+    """Anything that went wrong asking Jenkins."""
+
+
+class JenkinsUnavailable(JenkinsError):
+    """Jenkins is down, slow or answering 5xx: try again later."""
+
+
+class JenkinsRefused(JenkinsError):
+    """Jenkins rejected the credentials or the user lacks a permission."""
+
+
+class NotFound(JenkinsError):
+    """The job, build or queue item does not exist (any more)."""
