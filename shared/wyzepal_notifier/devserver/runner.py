@@ -312,6 +312,18 @@ class DevServer:
         """Expire every event queue; returns how many there were."""
         return self._call(self.realm.queues.expire_all)
 
+    def waiting_polls(self) -> int:
+        """How many GET /events are parked waiting for an event right now."""
+        return self._call(lambda: sum(len(q.waiters) for q in self.realm.queues.all()))
+
+    def wait_for_polls(self, count: int = 1, timeout: float = 5.0) -> None:
+        """Block until ``count`` long-polls are parked (e.g. a bot is listening)."""
+        deadline = time.monotonic() + timeout
+        while self.waiting_polls() < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"expected {count} waiting poll(s), found {self.waiting_polls()}")
+            time.sleep(0.01)
+
     # --- test knobs ----------------------------------------------------------------------
     @property
     def requests(self) -> List[RequestRecord]:

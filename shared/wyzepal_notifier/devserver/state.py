@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import web
 
@@ -35,7 +36,10 @@ class ServerState:
 
 
 STATE = web.AppKey("wyzepal_devserver_state", ServerState)
-USER_KEY = "wyzepal_devserver_user"
+# aiohttp >= 3.13 wants typed request keys; older versions take a plain string.
+USER_KEY: Any = (
+    web.RequestKey("wyzepal_devserver_user", User) if hasattr(web, "RequestKey") else "wyzepal_devserver_user"
+)
 
 
 def state_of(request: web.Request) -> ServerState:
