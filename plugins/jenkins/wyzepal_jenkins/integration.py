@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Any, Mapping, Optional
 
-from wyzepal_notifier import ConfigError, Integration
+from wyzepal_notifier import ConfigError, Configuration, Integration, Message
 
 from .api import JenkinsAPI
 from .build.model import Build
@@ -27,8 +27,21 @@ class JenkinsIntegration(Integration):
         check_templates(self.settings.path, self.configurations)
 
     def announce(self, build: Build) -> int:
-        """One message per configuration that matches and wants this kind of build."""
-        return self.notify(build.event(), render)
+        """One message per configuration that matches and wants this kind of build; returns how many queued."""
+        return self.announce_counted(build)[1]
+
+    def announce_counted(self, build: Build) -> tuple[int, int]:
+        """(messages wanted, messages queued): fewer queued means the outbox refused some."""
+        rendered: list[Message] = []
+
+        def counting(conf: Configuration, event: Mapping[str, Any]) -> Optional[Message]:
+            message = render(conf, event)
+            if message is not None:
+                rendered.append(message)
+            return message
+
+        queued = self.notify(build.event(), counting)
+        return len(rendered), queued
 
     def jenkins_api(self, *, url: Optional[str] = None, env: Optional[Mapping[str, str]] = None,
                     retries: int = 0) -> JenkinsAPI:

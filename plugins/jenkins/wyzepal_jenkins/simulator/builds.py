@@ -49,6 +49,8 @@ class Change:
 class TestCase:
     """One JUnit case; ``status`` is PASSED, FAILED, REGRESSION, FIXED or SKIPPED."""
 
+    __test__ = False  # not a pytest class
+
     class_name: str
     name: str
     status: str = "PASSED"

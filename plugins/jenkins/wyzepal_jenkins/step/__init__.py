@@ -1,0 +1,1 @@
+"""The build step, ``wyzepal-jenkins-notify``."""

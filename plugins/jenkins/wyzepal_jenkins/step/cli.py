@@ -1,0 +1,94 @@
+"""``wyzepal-jenkins-notify``: announce the running build from a Jenkinsfile or a shell step.
+
+It reads Jenkins' environment, asks Jenkins for what the environment lacks
+(changes, culprits, tests, history) and, when Jenkins cannot be reached, sends
+what it knows. It never fails the build: errors go to stderr and the exit
+status is 0 unless ``--fail-on-error`` asks otherwise.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Mapping, Optional, Sequence
+
+from wyzepal_notifier import ConfigError, __version__
+
+from ..api import JenkinsError
+from ..build import Build, NotInJenkins, build_from_env, collect, merge
+from ..integration import JenkinsIntegration
+from ..kinds import RESULTS
+from ..message import content, render, topic
+
+PROG = "wyzepal-jenkins-notify"
+EXIT_OK, EXIT_UNDELIVERED, EXIT_USAGE = 0, 1, 2
+log = logging.getLogger("wyzepal_notifier.jenkins.step")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=PROG, description="Announce this Jenkins build in WyzePal.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    when = parser.add_mutually_exclusive_group()
+    when.add_argument("--result", type=str.upper, choices=RESULTS,
+                      help="the build's result, e.g. ${currentBuild.currentResult}; default: Jenkins' "
+                           "answer, or SUCCESS while the build runs (a step reached means earlier steps passed)")
+    when.add_argument("--started", action="store_true", help="announce that the build started")
+    parser.add_argument("--config", help="the config file (default: $WYZEPAL_JENKINS_CONFIG, or beside this script)")
+    parser.add_argument("--jenkins-url", help="Jenkins' address (default: JENKINS_URL in the config, or $JENKINS_URL)")
+    parser.add_argument("--job", help="the job's full name (default: $JOB_NAME)")
+    parser.add_argument("--build-number", type=int, help="the build number (default: $BUILD_NUMBER)")
+    parser.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for delivery before exiting")
+    parser.add_argument("--fail-on-error", action="store_true", help="exit non-zero when the message is not sent")
+    parser.add_argument("--print", dest="dry_run", action="store_true", help="print the messages instead of sending")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens (never the API key)")
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None, env: Optional[Mapping[str, str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    env = os.environ if env is None else env
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
+                        format=f"{PROG}: %(message)s")
+    try:
+        integration = JenkinsIntegration.load(explicit=args.config, beside=Path(sys.argv[0]).resolve(), env=env)
+        build = learn(integration, args, env)
+    except (ConfigError, NotInJenkins) as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return EXIT_USAGE if args.fail_on_error else EXIT_OK
+    if args.dry_run:
+        return show(integration, build)
+    wanted, queued = integration.announce_counted(build)
+    integration.close(args.timeout)
+    log.info("%s #%s (%s): %d of %d messages queued", build.job, build.number, build.kind, queued, wanted)
+    if queued < wanted:
+        print(f"{PROG}: {wanted - queued} message(s) could not be queued; see the errors above", file=sys.stderr)
+        return EXIT_UNDELIVERED if args.fail_on_error else EXIT_OK
+    return EXIT_OK
+
+
+def learn(integration: JenkinsIntegration, args: argparse.Namespace, env: Mapping[str, str]) -> Build:
+    """The environment's facts, completed by Jenkins' when it answers."""
+    known = build_from_env(env, job=args.job, number=args.build_number)
+    build = known
+    try:
+        api = integration.jenkins_api(url=args.jenkins_url, env=env, retries=1)
+        build = merge(known, collect(api, known.job, known.number,
+                                     max_failed_tests=int(integration.settings["MAX_FAILED_TESTS"])))
+    except (JenkinsError, ConfigError) as exc:
+        print(f"{PROG}: could not ask Jenkins ({exc}); sending what the environment says", file=sys.stderr)
+    build.result = None if args.started else (args.result or build.result or "SUCCESS")
+    return build
+
+
+def show(integration: JenkinsIntegration, build: Build) -> int:
+    event = build.event()
+    for conf in integration.get_configs(event):
+        if render(conf, event) is not None:
+            print(f"# {conf.stream} > {topic(conf, build)}\n{content(conf, build)}\n")
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
