@@ -1,0 +1,6 @@
+"""``python -m wyzepal_hubot``: the same as ``wyzepal-hubot-bridge``."""
+import sys
+
+from .cli import main
+
+sys.exit(main())

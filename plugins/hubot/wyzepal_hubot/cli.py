@@ -1,0 +1,68 @@
+"""``wyzepal-hubot-bridge``: started by the hubot-wyzepal adapter, one per Hubot.
+
+Exit status: 0 after a clean stop (end of input, SIGTERM, Ctrl-C), 2 when the
+configuration or the bot's key is unusable (the adapter then stops Hubot instead
+of restarting the bridge), 1 for anything else (the adapter restarts the bridge).
+Logs go to stderr as ``LEVEL logger: message``, which the adapter passes to Hubot's log.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import threading
+from typing import Optional, Sequence
+
+from wyzepal_notifier.errors import APIError, ConfigError
+from wyzepal_notifier.events import stop_on_signals
+
+from .bridge import Bridge
+from .config import load_integration
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+log = logging.getLogger("wyzepal_hubot")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="wyzepal-hubot-bridge",
+        description="Connect a Hubot (through the hubot-wyzepal adapter) to WyzePal. "
+                    "Speaks newline-delimited JSON on stdin/stdout; see plugins/hubot/PROTOCOL.md.")
+    parser.add_argument("--config", help="path to wyzepal_hubot_config.py (default: $HUBOT_WYZEPAL_CONFIG, "
+                                         "then the current folder; or only HUBOT_WYZEPAL_* variables)")
+    parser.add_argument("--robot-name", default="Hubot", help="the name Hubot answers to (robot.name)")
+    parser.add_argument("--robot-alias", default=None, help="Hubot's alias, if it has one")
+    parser.add_argument("--resume-after", type=int, default=None, metavar="MESSAGE_ID",
+                        help="also deliver messages newer than this id that arrived while no bridge ran")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details (never the API key)")
+    parser.add_argument("--check", action="store_true", help="validate the configuration, print it and exit")
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(stream=sys.stderr, level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("urllib3").setLevel(logging.WARNING)
+    try:
+        integration = load_integration(args.config)
+    except ConfigError as exc:
+        log.error("%s", exc)
+        return EXIT_USAGE
+    if args.check:
+        print(f"OK: {integration.settings.path} as {integration.settings['WYZEPAL_USER']} "
+              f"on {integration.settings['WYZEPAL_SITE']}")
+        return EXIT_OK
+    stop = threading.Event()
+    bridge = Bridge(integration, sys.stdin, sys.stdout, robot_name=args.robot_name, robot_alias=args.robot_alias,
+                    resume_after=args.resume_after, stop=stop)
+    try:
+        with stop_on_signals(stop):
+            bridge.run()
+    except APIError as exc:
+        log.error("WyzePal refused the bot: %s", exc)
+        return EXIT_USAGE if exc.status in (401, 403) else EXIT_FAILED
+    except Exception:
+        log.exception("the bridge failed")
+        return EXIT_FAILED
+    return EXIT_OK
