@@ -216,6 +216,17 @@ def test_subscribing_others_and_unsubscribing(server):
     assert gone["removed"] == ["ops"] and gone["not_removed"] == []
 
 
+def test_private_channels_are_hidden_from_non_subscribers(server):
+    data = {"subscriptions": json.dumps([{"name": "secret"}]), "invite_only": "true"}
+    assert api(server, "POST", "users/me/subscriptions", data=data).status_code == 200
+    assert send(server, to="secret", topic="t", content="hush").status_code == 200
+    assert "secret" not in [s["name"] for s in api(server, "GET", "streams", auth=HUMAN).json()["streams"]]
+    refused = send(server, auth=HUMAN, to="secret", topic="t", content="let me in")
+    assert refused.status_code == 400 and refused.json()["msg"] == "Not authorized to send to channel 'secret'"
+    assert fetch(server, auth=HUMAN, narrow=[["channel", "secret"]])["messages"] == []
+    assert api(server, "POST", "users/me/subscriptions", auth=HUMAN, data=data).status_code == 400
+
+
 def test_subscribe_rejects_bad_input(server):
     missing = api(server, "POST", "users/me/subscriptions", data={})
     assert missing.status_code == 400 and missing.json()["var_name"] == "subscriptions"

@@ -262,3 +262,36 @@ def test_200_concurrent_long_polls_do_not_take_200_threads(server):
     assert parked <= baseline + 1, (baseline, parked)
     assert len(results) == clients
     assert all([e["message"]["content"] for e in r] == ["to everyone"] for r in results)
+
+
+def test_official_client_event_loop_survives_heartbeats_and_an_expired_queue(devserver_factory):
+    zulip = pytest.importorskip("zulip")
+    server = devserver_factory(heartbeat_seconds=0.2, users=[BOT, HUMAN])
+    client = zulip.Client(site=server.site, email=BOT[0], api_key=BOT[1])
+    received = []
+
+    class Enough(Exception):
+        pass
+
+    def on_message(message):
+        received.append(message["content"])
+        if len(received) == 2:
+            raise Enough
+
+    def listen():
+        with pytest.raises(Enough):
+            client.call_on_each_message(on_message)
+
+    listener = threading.Thread(target=listen, daemon=True)
+    listener.start()
+    server.wait_for_polls(1)
+    time.sleep(0.5)  # a couple of heartbeats go by
+    server.send_message(HUMAN[0], "general", "one", topic="t")
+    server.wait_for_polls(1)
+    server.expire_all_queues()  # the client must re-register by itself
+    server.wait_for_polls(1, timeout=10)
+    server.send_message(HUMAN[0], "general", "two", topic="t")
+    listener.join(10)
+    assert not listener.is_alive() and received == ["one", "two"]
+    statuses = [(r.path, r.status) for r in server.requests]
+    assert ("/api/v1/events", 400) in statuses and statuses.count(("/api/v1/register", 200)) == 2

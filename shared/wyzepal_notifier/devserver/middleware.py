@@ -110,7 +110,7 @@ async def authenticate_api(request: web.Request, handler: Handler) -> web.Stream
     state = state_of(request)
     user = authenticate(state.realm, request.headers.get("Authorization"))
     request[USER_KEY] = user
-    decision = state.limiter.hit(user.email)
+    decision = state.limiter.hit(str(user.user_id))
     headers = decision.headers() if decision else {}
     if decision is not None and not decision.allowed:
         return json_error(

@@ -135,7 +135,7 @@ class Realm:
 
     def stream_dict(self, stream: Stream) -> Dict[str, Any]:
         """A channel as GET /streams describes one."""
-        first = next((m.id for m in self.store.messages() if m.stream_id == stream.stream_id), None)
+        first = self.store.first_message_id(stream.stream_id)
         return {
             "stream_id": stream.stream_id,
             "name": stream.name,
@@ -267,6 +267,8 @@ class Realm:
         content = truncate(content, self.settings.max_message_length, "\n[message truncated]")
         if msg_type in ("stream", "channel"):
             stream = self.stream(self._stream_ref(to))
+            if not self.can_access(sender, stream):
+                raise ApiError(f"Not authorized to send to channel '{stream.name}'")
             subject = (topic or "").strip()
             subject = "" if subject == "(no topic)" else subject
             subject = truncate(subject, self.settings.max_topic_length, "…")

@@ -257,6 +257,11 @@ class Store:
         rows = self._query("SELECT * FROM messages ORDER BY id")
         return (_message(r) for r in rows)
 
+    def first_message_id(self, stream_id: int) -> Optional[int]:
+        """Id of a channel's oldest message, None when it has none."""
+        rows = self._query("SELECT MIN(id) FROM messages WHERE stream_id = ?", (stream_id,))
+        return rows[0][0] if rows else None
+
     def max_message_id(self) -> int:
         """Highest message id, -1 when there is none (as Zulip's register)."""
         rows = self._query("SELECT MAX(id) FROM messages")
