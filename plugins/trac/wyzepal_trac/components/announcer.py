@@ -1,0 +1,123 @@
+"""From event to outbox: the current config's integration, or the held-events file.
+
+One integration per config file per process, shared by every environment and
+reused across Trac's reloads of trac.ini; a new one when the file changes (the
+old one's worker stops, its undelivered messages stay in the spool).
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import warnings
+from pathlib import Path
+from typing import Any, Callable, Mapping, Optional
+
+from wyzepal_notifier.errors import ConfigError, ConfigNotFound
+
+from ..integration import TracIntegration
+from .config_file import file_stamp
+from .held_events import HeldEvents
+
+#: While events are held, how often the config is tried again (a stat of the file, mostly).
+RETRY_SECONDS = 2.0
+
+_LOADED: dict[str, tuple[tuple, TracIntegration]] = {}
+_LOADED_LOCK = threading.Lock()
+
+
+def load_cached(path: Path, log: logging.Logger) -> tuple[TracIntegration, bool]:
+    """The integration of ``path`` and whether it was (re)loaded just now."""
+    try:
+        stamp = file_stamp(path)
+    except OSError as exc:
+        raise ConfigError(f"cannot be read: {exc.strerror}", path=str(path),
+                          fix="check the file and its permissions") from None
+    with _LOADED_LOCK:
+        cached = _LOADED.get(stamp[0])
+        if cached is not None and cached[0] == stamp:
+            return cached[1], False
+        integration = _load(path, log)
+        _LOADED[stamp[0]] = (stamp, integration)
+    if cached is not None:
+        cached[1].close(0)  # stop the old worker; its messages stay in the spool for the new one
+    log.info("WyzePal: using %s (channel %s)", path, integration.settings["STREAM_FOR_NOTIFICATIONS"])
+    return integration, True
+
+
+def _load(path: Path, log: logging.Logger) -> TracIntegration:
+    """Load with the file's warnings (unknown keys, a readable key) sent to Trac's log."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        integration = TracIntegration.load(explicit=path)
+    for warning in caught:
+        log.warning("WyzePal: %s", warning.message)
+    return integration
+
+
+class Announcer:
+    """Announces events with the current config; holds them while it is broken.
+
+    With no config file at all the plugin is not set up yet: events are dropped
+    (logged once), as a flood of old news when someone configures it would be worse.
+    """
+
+    def __init__(self, locate: Callable[[], Path], held: HeldEvents, log: logging.Logger) -> None:
+        self.locate = locate
+        self.held = held
+        self.log = log
+        self.problem: Optional[str] = None
+        self.not_set_up = False
+        self._retry: Optional[threading.Thread] = None
+        self._retry_lock = threading.Lock()
+
+    def announce(self, event: Mapping[str, Any]) -> None:
+        integration = self.integration()
+        if integration is not None:
+            integration.announce(event)
+        elif not self.not_set_up:
+            self.held.hold(event)
+            self.log.info("WyzePal: %s event held until the config is fixed", event.get("type"))
+            self._retry_in_background()
+
+    def integration(self) -> Optional[TracIntegration]:
+        """The loaded integration, or None with the problem logged (once) and kept in ``problem``."""
+        try:
+            integration, fresh = load_cached(self.locate(), self.log)
+        except ConfigNotFound as exc:
+            self.not_set_up = True
+            return self._unusable(str(exc))
+        except ConfigError as exc:
+            self.not_set_up = False
+            return self._unusable(str(exc))
+        except Exception as exc:  # a bug while loading: hold the events all the same
+            self.log.exception("WyzePal: loading the config failed")
+            return self._unusable(f"loading the config failed: {exc!r}")
+        if fresh or self.problem:
+            self.problem, self.not_set_up = None, False
+            released = self.held.release(integration.announce)
+            if released:
+                self.log.info("WyzePal: announced %d event(s) held while the config was broken", released)
+        return integration
+
+    def _unusable(self, problem: str) -> None:
+        if problem != self.problem:
+            self.log.error("WyzePal notifications are held back: %s", problem)
+        self.problem = problem
+        return None
+
+    def _retry_in_background(self) -> None:
+        """Announce the held events soon after the config is fixed, even if Trac is idle then."""
+        with self._retry_lock:
+            if self._retry is not None and self._retry.is_alive():
+                return
+            self._retry = threading.Thread(target=self._retry_until_loaded, name="wyzepal-trac-config", daemon=True)
+            self._retry.start()
+
+    def _retry_until_loaded(self) -> None:
+        while self.problem is not None and not self.not_set_up:
+            time.sleep(RETRY_SECONDS)
+            try:
+                self.integration()
+            except Exception:  # never let the thread die with events still held
+                self.log.exception("WyzePal: retrying the config failed")

@@ -1,0 +1,19 @@
+"""WyzePal notifications for Trac, the single-file way.
+
+Copy this file and your ``wyzepal_trac_config.py`` into the environment's
+``plugins/`` folder; Trac enables plugins found there. The library must be
+installed in Trac's Python (``pip install wyzepal-integrations``). See
+``plugins/trac/README.md``.
+
+Use either this file or the ``wyzepal_trac.*`` components of the pip install,
+not both (if both are enabled, only one announces and Trac's log says so).
+"""
+from wyzepal_trac.components import WyzePalAdminPanelBase, WyzePalNotifierBase
+
+
+class WyzePalNotifier(WyzePalNotifierBase):
+    """Announces tickets, comments, wiki edits, changesets and milestones in WyzePal."""
+
+
+class WyzePalAdminPanel(WyzePalAdminPanelBase):
+    """Admin > WyzePal: the config in use, the outbox status and a test message."""

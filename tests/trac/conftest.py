@@ -1,0 +1,46 @@
+"""Fixtures for the Trac plugin: one dev server per module, a stub Trac per test."""
+from __future__ import annotations
+
+import pytest
+from tracrig import BOT_EMAIL, BOT_KEY, STREAMS, StubTrac, write_config
+
+
+@pytest.fixture(scope="module")
+def chat():
+    """The WyzePal dev server of a module, with the Trac bot and the channels routing uses."""
+    from wyzepal_notifier.devserver import DevServer
+
+    server = DevServer(users=[(BOT_EMAIL, BOT_KEY, "Trac Bot")], streams=list(STREAMS)).start()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def fresh_chat(chat):
+    chat.reset()
+    chat.faults.clear()
+    return chat
+
+
+@pytest.fixture
+def notifier_class():
+    from wyzepal_trac.plugin import WyzePalNotifier
+
+    return WyzePalNotifier
+
+
+@pytest.fixture
+def make_trac(tmp_path, fresh_chat, notifier_class):
+    """``make_trac(**settings)``: a stub Trac whose config (in its plugins folder) has those settings."""
+    made = []
+
+    def make(source: str = "", base_url="http://trac.example.com/proj", **settings) -> StubTrac:
+        env_path = tmp_path / f"env{len(made)}"
+        write_config(env_path / "plugins" / "wyzepal_trac_config.py", fresh_chat.site, source, **settings)
+        trac = StubTrac(env_path, notifier_class, base_url=base_url)
+        made.append(trac)
+        return trac
+
+    yield make
+    for trac in made:
+        trac.close()
