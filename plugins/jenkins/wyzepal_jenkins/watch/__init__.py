@@ -1,0 +1,1 @@
+"""The watcher, ``wyzepal-jenkins-watch``: polls Jenkins and announces finished builds."""

@@ -1,0 +1,134 @@
+"""One poll of Jenkins: find finished builds nobody announced yet, and announce them.
+
+Cost per poll: one request lists every job with its last build number (folders
+included, ten levels per request). Only jobs whose number moved, or that have
+builds still running, cost more: one request for their recent history, one per
+new build (and one for the test report when tests failed).
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Optional
+
+from ..api import JenkinsAPI, NotFound
+from ..build import collect
+from ..build.history import HISTORY_LIMIT
+from ..integration import JenkinsIntegration
+from ..selection import watched
+from .followups import FollowUps
+from .state import JobState, WatchState
+
+log = logging.getLogger("wyzepal_notifier.jenkins.watch")
+JOB_FIELDS = "lastBuild[number,building]"
+
+
+@dataclass
+class PollReport:
+    announced: list[tuple[str, int, str]] = field(default_factory=list)
+    new_jobs: list[str] = field(default_factory=list)
+    gone_jobs: list[str] = field(default_factory=list)
+    baseline: bool = False
+
+
+class Poller:
+    def __init__(self, integration: JenkinsIntegration, api: JenkinsAPI, state: WatchState, *,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.integration = integration
+        self.api = api
+        self.state = state
+        self.clock = clock
+        self.followups = FollowUps(integration, api, state)
+        self.wants_started = any(conf.get("NOTIFY_STARTED") for conf in integration.configurations)
+        self.max_failed_tests = int(integration.settings["MAX_FAILED_TESTS"])
+
+    def poll(self) -> PollReport:
+        """Raises JenkinsError when Jenkins cannot list its jobs; state is then untouched."""
+        began_ms = int(self.clock() * 1000)
+        listing = {job["fullname"]: job for job in self.api.jobs(JOB_FIELDS)
+                   if watched(job["fullname"], self.integration.settings)}
+        report = PollReport(baseline=self.state.fresh)
+        with self.state.lock:
+            if self.state.fresh:
+                self._baseline(listing)
+            else:
+                self._catch_up(listing, report)
+            self.state.last_poll_ms = began_ms
+            self.state.save()
+        self.followups.check()
+        return report
+
+    def _baseline(self, listing: Mapping[str, Mapping[str, Any]]) -> None:
+        """First run: remember where every job is; announce only what happens from now on."""
+        for name, job in listing.items():
+            last = job.get("lastBuild") or {}
+            number = int(last.get("number") or 0)
+            self.state.jobs[name] = JobState(last=number, pending=[number] if last.get("building") else [])
+        log.info("watching %d jobs from now on", len(listing))
+
+    def _catch_up(self, listing: Mapping[str, Mapping[str, Any]], report: PollReport) -> None:
+        for name in [name for name in self.state.jobs if name not in listing]:
+            del self.state.jobs[name]
+            report.gone_jobs.append(name)
+            log.info("%s is gone from Jenkins (deleted or renamed); forgetting it", name)
+        for name, job in listing.items():
+            known = self.state.jobs.get(name)
+            cutoff = None
+            if known is None:
+                known = self.state.jobs[name] = JobState()
+                cutoff = self.state.last_poll_ms
+                report.new_jobs.append(name)
+            latest = int((job.get("lastBuild") or {}).get("number") or 0)
+            if latest > known.last or known.pending:
+                self._job(name, known, cutoff, report)
+
+    def _job(self, name: str, known: JobState, cutoff: Optional[int], report: PollReport) -> None:
+        try:
+            history = self.api.history(name, HISTORY_LIMIT)
+        except NotFound:
+            self.state.jobs.pop(name, None)
+            return
+        fresh = sorted((entry for entry in history
+                        if int(entry["number"]) > known.last or int(entry["number"]) in known.pending),
+                       key=lambda entry: int(entry["number"]))
+        self._warn_if_history_ran_out(name, known, history)
+        for entry in fresh:
+            self._one(name, known, entry, history, cutoff, report)
+            self.state.save()
+
+    def _one(self, name: str, known: JobState, entry: Mapping[str, Any], history: list, cutoff: Optional[int],
+             report: PollReport) -> None:
+        number = int(entry["number"])
+        known.last = max(known.last, number)
+        if entry.get("building"):
+            if number not in known.pending:
+                known.pending.append(number)
+            if self.wants_started and number not in known.started:
+                self._announce(name, number, history, report)
+                known.started.append(number)
+            return
+        if number in known.pending:
+            known.pending.remove(number)
+        if number in known.started:
+            known.started.remove(number)
+        finished_ms = int(entry.get("timestamp") or 0) + int(entry.get("duration") or 0)
+        if cutoff is not None and finished_ms < cutoff:
+            return  # a job first seen now (new or renamed): its old builds were not news
+        self._announce(name, number, history, report)
+
+    def _announce(self, name: str, number: int, history: list, report: PollReport) -> None:
+        try:
+            build = collect(self.api, name, number, max_failed_tests=self.max_failed_tests, history=history)
+        except NotFound:
+            log.info("%s #%d vanished before it could be read", name, number)
+            return
+        self.integration.announce(build)
+        report.announced.append((name, number, build.kind))
+
+    def _warn_if_history_ran_out(self, name: str, known: JobState, history: list) -> None:
+        if known.last and len(history) >= HISTORY_LIMIT:
+            oldest = min(int(entry["number"]) for entry in history)
+            if oldest > known.last + 1:
+                log.warning("%s: builds %d to %d finished while nobody watched and are not announced",
+                            name, known.last + 1, oldest - 1)
