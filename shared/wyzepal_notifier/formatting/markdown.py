@@ -9,7 +9,7 @@ from .mentions import neutralize_mentions
 
 # Characters that start markdown constructs inline or at a line's start.
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]~|<>$])")
-_LINE_START_SPECIAL = re.compile(r"^(\s*)([#>+\-=]|\d+[.)])", re.MULTILINE)
+_LINE_START_SPECIAL = re.compile(r"^(\s*)(?:([#>+\-=])|(\d+)([.)]))", re.MULTILINE)
 _BACKTICK_RUN = re.compile(r"`+")
 _TILDE_RUN = re.compile(r"~+")
 
@@ -17,7 +17,13 @@ _TILDE_RUN = re.compile(r"~+")
 def escape(text: str) -> str:
     """Escape markdown syntax so ``text`` renders literally."""
     text = _INLINE_SPECIAL.sub(r"\\\1", text)
-    return _LINE_START_SPECIAL.sub(r"\1\\\2", text)
+    return _LINE_START_SPECIAL.sub(_escape_line_start, text)
+
+
+def _escape_line_start(match: re.Match) -> str:
+    """``# x`` becomes ``\\# x``; ``1. x`` becomes ``1\\. x``: a backslash before a digit is no escape."""
+    indent, marker, number, dot = match.groups()
+    return f"{indent}\\{marker}" if marker else f"{indent}{number}\\{dot}"
 
 
 def plain(text: Optional[str]) -> str:
