@@ -17,6 +17,7 @@ FAST = RetryPolicy(budget=10.0, base=0.05, cap=0.2)
 def server():
     with DevServer(streams=["general", "ci"]) as dev:
         dev.add_user("tester@example.com", KEY, full_name="Tester")
+        dev.add_user("bot@example.com")
         yield dev
 
 
@@ -67,7 +68,7 @@ def test_rejected_key_is_a_clear_error_without_the_key(server):
     with pytest.raises(APIError) as info:
         client.get_profile()
     err = info.value
-    assert err.code == "UNAUTHORIZED" and err.permanent
+    assert err.code == "INVALID_API_KEY" and err.status == 401 and err.permanent
     assert "tester@example.com" in str(err) and server.site in str(err)
     assert "wrongkey" not in str(err) and KEY not in str(err)
     assert statuses(server, "/users/me") == [401]  # not retried
