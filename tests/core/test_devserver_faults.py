@@ -265,3 +265,9 @@ def test_cli_arguments_are_mountable_and_validated():
         server.close()
     with pytest.raises(SystemExit):
         build_server(parser.parse_args(["--rate-limit", "lots"]))
+
+
+def test_cli_options_import_without_aiohttp():
+    code = "import sys, wyzepal_notifier.devserver.options; sys.exit('aiohttp' in sys.modules)"
+    env = dict(os.environ, PYTHONPATH=str(SHARED))
+    assert subprocess.run([sys.executable, "-c", code], env=env, timeout=30).returncode == 0

@@ -1,6 +1,7 @@
 """Command line: ``python -m wyzepal_notifier.devserver`` or ``wyzepal-integrations devserver``.
 
-``add_arguments`` and ``run`` let the project's main CLI mount this as a sub-command.
+``add_arguments`` (from ``options``, importable without aiohttp) and ``run`` let the
+project's main CLI mount this as a sub-command.
 """
 
 from __future__ import annotations
@@ -11,30 +12,11 @@ import sys
 import threading
 from typing import Any, List, Optional, TextIO
 
+from .options import add_arguments
 from .ratelimit import parse_rate
 from .runner import DevServer
 
 DEFAULT_BOT = "bot@example.com"
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Declare the dev server's options on ``parser``."""
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
-    parser.add_argument("--port", type=int, default=9991, help="port, 0 for any free one (default: %(default)s)")
-    parser.add_argument("--db", default=None, help="SQLite file to keep data in (default: in memory)")
-    parser.add_argument(
-        "--user",
-        action="append",
-        default=[],
-        metavar="EMAIL:API_KEY",
-        help="user to create (repeatable; without a key one is generated)",
-    )
-    parser.add_argument("--stream", action="append", default=[], metavar="NAME", help="channel to create (repeatable)")
-    parser.add_argument(
-        "--rate-limit", default=None, metavar="N/SECONDS", help="per-user rate limit, e.g. 200/60 (default: off)"
-    )
-    parser.add_argument("--heartbeat", type=float, default=50.0, help="seconds between event heartbeats")
-    parser.add_argument("--queue-timeout", type=float, default=600.0, help="seconds before idle event queues expire")
 
 
 def build_server(args: argparse.Namespace) -> DevServer:

@@ -206,10 +206,11 @@ class Realm:
             if not created and not self.can_access(actor, stream):
                 raise ApiError(f"Unable to access channel ({stream.name}).")
             for user in principals:
-                bucket = subscribed if self.store.subscribe(user.user_id, stream.stream_id) else already
-                bucket.setdefault(str(user.user_id), []).append(stream.name)
-                if bucket is subscribed:
+                if self.store.subscribe(user.user_id, stream.stream_id):
+                    subscribed.setdefault(str(user.user_id), []).append(stream.name)
                     self._notify_subscription(user, "add", stream)
+                else:
+                    already.setdefault(str(user.user_id), []).append(stream.name)
         return subscribed, already
 
     def subscribe_users(self, stream: Stream, users: Iterable[User]) -> None:
@@ -233,14 +234,10 @@ class Realm:
         return removed, not_removed
 
     def _notify_subscription(self, user: User, op: str, stream: Stream) -> None:
-        sub = (
-            self.subscription_dict(stream)
-            if op == "add"
-            else {
-                "name": stream.name,
-                "stream_id": stream.stream_id,
-            }
-        )
+        if op == "add":
+            sub = self.subscription_dict(stream)
+        else:
+            sub = {"name": stream.name, "stream_id": stream.stream_id}
         event = {"type": "subscription", "op": op, "subscriptions": [sub]}
         for queue in self.queues.all():
             if queue.user_id == user.user_id and queue.wants("subscription"):
