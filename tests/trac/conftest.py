@@ -34,10 +34,10 @@ def make_trac(tmp_path, fresh_chat, notifier_class):
     """``make_trac(**settings)``: a stub Trac whose config (in its plugins folder) has those settings."""
     made = []
 
-    def make(source: str = "", base_url="http://trac.example.com/proj", **settings) -> StubTrac:
+    def make(source: str = "", base_url="http://trac.example.com/proj", extra=(), **settings) -> StubTrac:
         env_path = tmp_path / f"env{len(made)}"
         write_config(env_path / "plugins" / "wyzepal_trac_config.py", fresh_chat.site, source, **settings)
-        trac = StubTrac(env_path, notifier_class, base_url=base_url)
+        trac = StubTrac(env_path, notifier_class, base_url=base_url, extra=extra)
         made.append(trac)
         return trac
 

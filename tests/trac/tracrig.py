@@ -45,6 +45,7 @@ class StubTrac:
         if integration is not None:
             integration.close(1)
         self.env.reset_db()
+        self.env.shutdown()
 
     def flush(self, timeout: float = 10.0) -> bool:
         integration = self.notifier.announcer.integration()
@@ -60,7 +61,8 @@ class StubTrac:
 
         ticket = Ticket(self.env)
         defaults = {"summary": "Crash on save", "reporter": "alice", "description": "It crashes.",
-                    "component": "component1", "priority": "major", "type": "defect", "status": "new"}
+                    "component": "component1", "priority": "major", "type": "defect", "status": "new",
+                    "owner": ""}
         ticket.populate({**defaults, **values})
         ticket.insert()
         return ticket

@@ -21,6 +21,7 @@ from .announcer import Announcer
 from .config_file import find_config
 from .guard import guarded
 from .held_events import HeldEvents
+from .log_bridge import bridge_library_log
 
 
 class WyzePalNotifierBase(Component):
@@ -36,6 +37,7 @@ class WyzePalNotifierBase(Component):
         (''provided by the WyzePal plugin'')""")
 
     def __init__(self) -> None:
+        bridge_library_log(self.log)
         self.announcer = Announcer(self.locate_config, HeldEvents.for_environment(self.env.path), self.log)
         self._in_charge: Optional[bool] = None
 

@@ -1,7 +1,10 @@
 """What every event carries: its type, where Trac lives, who acted."""
 from __future__ import annotations
 
+import re
 from typing import Any, Optional
+
+_NAME_AND_EMAIL = re.compile(r"^\s*(?P<name>[^<>]*?)\s*<[^<>@\s]+@[^<>\s]+>\s*$")
 
 #: Every event type this plugin emits, by kind.
 EVENT_TYPES = {
@@ -26,9 +29,12 @@ def base_event(env: Any, kind: str, event_type: str, author: Optional[str]) -> d
 
 
 def display_name(env: Any, username: Optional[str]) -> str:
-    """The full name a Trac user set in their preferences, else the user name."""
+    """The full name a Trac user set in their preferences, else the user name (a commit's without email)."""
     if not username:
         return ""
+    named = _NAME_AND_EMAIL.match(username)
+    if named:
+        return named.group("name") or username
     try:
         name, _email = env.get_known_users(as_dict=True).get(username, (None, None))
     except Exception:  # a name is a nicety; never fail an event over it
