@@ -19,7 +19,8 @@ class GitIntegration(Integration):
     description = "Announces pushes, branches and tags from a git post-receive hook"
     settings_fields = [
         template_field("TOPIC", ["repo", "branch"], default="{branch}", example="{repo}: {branch}",
-                       help="the topic of branch notices; default: the branch name"),
+                       help="the topic of branch notices (default: the branch name); set in a configuration, "
+                            "it applies to its tag notices too, with {branch} the tag's name"),
         template_field("TAG_TOPIC", ["repo"], default="tags", help="the topic of tag notices"),
         template_field("COMMIT_URL", ["sha", "short", "repo"],
                        example="https://git.example.com/{repo}/commit/{sha}",

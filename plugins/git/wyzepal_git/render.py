@@ -21,9 +21,17 @@ def render(conf: Mapping[str, Any], event: Event) -> Optional[Message]:
     describe = DESCRIPTIONS.get(event["type"])
     if describe is None:
         return None
-    topic_template = conf["TAG_TOPIC"] if "tag" in event else conf["TOPIC"]
-    topic = fill(topic_template, {"repo": event["repository"], "branch": event.get("branch")})
-    return Message.to_stream(conf["STREAM_FOR_NOTIFICATIONS"], topic, describe(conf, event))
+    values = {"repo": event["repository"], "branch": event.get("branch") or event.get("tag")}
+    return Message.to_stream(conf["STREAM_FOR_NOTIFICATIONS"], fill(topic_template(conf, event), values),
+                             describe(conf, event))
+
+
+def topic_template(conf: Mapping[str, Any], event: Event) -> str:
+    """A configuration's own topic applies to all it matches; else TOPIC for branches, TAG_TOPIC for tags."""
+    own = getattr(conf, "own_settings", {})
+    if "TOPIC" in own:
+        return own["TOPIC"]
+    return conf["TAG_TOPIC"] if "tag" in event else conf["TOPIC"]
 
 
 def push(conf: Mapping[str, Any], event: Event) -> str:

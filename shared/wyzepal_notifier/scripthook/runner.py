@@ -1,10 +1,11 @@
 """The life of a script hook: read what the host passes, load the config, queue, exit.
 
 A subclass says how its host passes data and what a notice looks like;
-:meth:`ScriptHook.main` does the rest the same way for every hook. Delivery goes
-through the integration's outbox, so a chat server that is down or slow delays
-the notice instead of the commit or push, and nothing the hook meets (a broken
-config, a failing host command, a bug) turns into a traceback in the host.
+:meth:`ScriptHook.main` does the rest the same way for every hook. Messages go
+to the spool and a detached worker delivers them (``handover``), so a chat
+server that is down or slow delays the notice, never the commit or push; and
+nothing the hook meets (a broken config, a failing host command, a bug) turns
+into a traceback in the host.
 """
 from __future__ import annotations
 
@@ -21,10 +22,8 @@ from ..errors import WyzePalError
 from ..integration import Configuration, Integration
 from ..message import Message
 from .destination import routed
+from .handover import HandOverOutbox
 from .locate import find_hook_config
-
-#: Seconds a hook waits for delivery before leaving the rest to the outbox's background worker.
-DELIVERY_WAIT = 2.0
 
 
 class DryRunOutbox:
@@ -124,10 +123,12 @@ class ScriptHook:
         defaults = {**cls.default_settings, **self.setting_defaults(args, data)}
         settings = load_settings(cls.integration_id, cls.settings_fields, explicit=path, defaults=defaults)
         self.log.info("using %s", path)
-        return cls(settings, outbox=DryRunOutbox() if args.dry_run else None)
+        outbox = (DryRunOutbox() if args.dry_run
+                  else HandOverOutbox(cls.integration_id, settings, cls.user_agent_name(), cls.version))
+        return cls(settings, outbox=outbox)
 
     def deliver(self, integration: Integration, events: Iterable[Mapping[str, Any]]) -> None:
-        """Queue one message per event and matching configuration, then let the outbox finish."""
+        """Queue one message per event and matching configuration, then hand them to a detached worker."""
         def render(conf: Configuration, event: Mapping[str, Any]) -> Optional[Message]:
             message = self.render(conf, event)
             if message is None:
@@ -142,8 +143,8 @@ class ScriptHook:
                 self.log.info("%s: %d message(s) queued", event.get("type", "event"), queued)
         finally:
             try:
-                integration.close(timeout=DELIVERY_WAIT)
-            except Exception:  # the outbox keeps what it could not deliver
+                integration.close()
+            except Exception:  # what was queued stays in the spool
                 self.log.exception("the outbox could not be closed cleanly")
 
     def _show_warning(self, message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
