@@ -65,5 +65,8 @@ class FollowUps:
         return True
 
     def _say(self, followup: FollowUp, text: str) -> None:
+        if not followup.stream:  # asked in a direct message: answer there
+            self.integration.send(Message.direct(followup.topic, text))
+            return
         who = mention(followup.requester, followup.requester_id)
         self.integration.send(Message.to_stream(followup.stream, followup.topic, f"{who} {text}"))

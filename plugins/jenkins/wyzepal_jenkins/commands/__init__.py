@@ -1,0 +1,1 @@
+"""Chat commands: ``build``, ``status``, ``last``, ``queue``, ``help``."""
