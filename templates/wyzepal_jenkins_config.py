@@ -1,0 +1,118 @@
+# Jenkins on WyzePal: copy this file, edit it, and keep it private (chmod 600: it
+# may hold API keys). One file serves both ways in:
+#   wyzepal-jenkins-notify   a step in a Jenkinsfile or freestyle job
+#   wyzepal-jenkins-watch    a long-running process that polls Jenkins (and answers chat)
+#
+# Where they find it (the first that exists wins):
+#   1. --config /path/to/wyzepal_jenkins_config.py
+#   2. $WYZEPAL_JENKINS_CONFIG
+#   3. wyzepal_jenkins_config.py beside the wyzepal-jenkins-* script
+# Environment variables beat this file for secrets, so a Jenkins credentials binding
+# can supply them: WYZEPAL_SITE, WYZEPAL_USER, WYZEPAL_API_KEY (the bot) and
+# JENKINS_USER_ID, JENKINS_API_TOKEN (the Jenkins user, as the Jenkins CLI names them).
+#
+# Check it:   wyzepal-integrations check --config wyzepal_jenkins_config.py --ping
+
+# --- The bot that posts -------------------------------------------------------------
+# Create a bot on your WyzePal server (Settings > Personal > Bots; a "Generic bot"),
+# subscribe it to the channels below, and copy its email and API key here.
+WYZEPAL_SITE = "https://chat.example.com"
+WYZEPAL_USER = "jenkins-bot@chat.example.com"
+WYZEPAL_API_KEY = "0123456789abcdef0123456789abcdef"
+
+# --- Where messages go ----------------------------------------------------------------
+STREAM_FOR_NOTIFICATIONS = "ci"
+# The topic. Placeholders: {job} (full name with folders), {branch}, {number},
+# {result}, {kind}. Default: one topic per job.
+TOPIC = "{job}"
+
+# Several destinations: each entry's conditions test the build's job, result, kind
+# (see NOTIFY_* below), branch or number. Values are globs, lists or functions.
+# An entry's settings override the ones in this file; every matching entry gets
+# its own message.
+# CONFIGURATIONS = [
+#     {"description": "deploys to ops", "conditions": {"job": "deploy-*"},
+#      "settings": {"stream": "ops", "topic": "deploys", "NOTIFY_SUCCESS": True}},
+#     {"description": "everything else to ci",
+#      "conditions": {"job": lambda name: not name.startswith("deploy-")}},
+# ]
+
+# --- Jenkins ------------------------------------------------------------------------------
+# A build step takes Jenkins' own $JENKINS_URL when this is not set.
+JENKINS_URL = "https://jenkins.example.com/"
+# A user that may read the jobs (and, for chat's `build`, start them), and its API token
+# (Jenkins > your name > Security > API Token). Leave them out for anonymous read access.
+JENKINS_USER = "wyzepal"
+JENKINS_API_TOKEN = "11aa22bb33cc44dd55ee66ff77aa88bb99"
+JENKINS_TIMEOUT = 10  # seconds
+# A private CA: export REQUESTS_CA_BUNDLE=/path/to/ca.pem before starting (python-jenkins
+# uses requests, which reads it). Certificates are always verified.
+
+# --- Which builds are announced ---------------------------------------------------------
+# Each kind is a switch (also per configuration). The defaults tell you when
+# something breaks, keeps breaking, or is fixed:
+NOTIFY_STARTED = False         # a build started
+NOTIFY_SUCCESS = False         # a success after a success
+NOTIFY_FIRST_FAILURE = True    # a failure after a success (or the first build)
+NOTIFY_STILL_FAILING = True    # a failure after a failure: says for how long and how many builds
+NOTIFY_BACK_TO_NORMAL = True   # a success after failures: says after how long
+NOTIFY_UNSTABLE = True         # tests failed (Jenkins' yellow)
+NOTIFY_ABORTED = False
+NOTIFY_NOT_BUILT = False
+
+# How much detail: changes listed before "… and N more", failing tests named (with links).
+MAX_CHANGES = 5
+MAX_FAILED_TESTS = 5
+
+# --- Mentions -------------------------------------------------------------------------------
+# Mention the people whose changes broke the build (first failure, still failing,
+# unstable). USERS maps Jenkins user ids, full names or commit emails (any case) to
+# WyzePal full names; "Name|id" names one exact user. People not in the table are
+# named without a mention.
+MENTION_CULPRITS = False
+USERS = {
+    # "alice": "Alice Liddell",
+    # "bob@example.com": "Bob Stone|12",
+}
+
+# --- Your own wording ------------------------------------------------------------------------
+# A template per result (SUCCESS, UNSTABLE, FAILURE, NOT_BUILT, ABORTED) or per kind
+# (started, success, first_failure, still_failing, back_to_normal, unstable, aborted,
+# not_built; a kind beats a result). Placeholders, all safe to use (text from Jenkins
+# cannot mention anyone or break the formatting): {marker} {link} {job} {number} {url}
+# {result} {kind} {headline} {cause} {branch} {commit} {duration} {details} {changes}
+# {culprits} {tests} and {default} (the whole standard message). Literal braces: {{ }}.
+MESSAGE_TEMPLATES = {
+    # "SUCCESS": "{marker} {link} deployed in {duration}",
+    # "first_failure": "{default}\n\nRunbook: https://wiki.example.com/ci",
+}
+
+# --- The watcher (wyzepal-jenkins-watch) -----------------------------------------------------
+# Jobs to announce: full names with folders, or globs ("team/*" includes sub-folders).
+WATCH_JOBS = ["*"]
+IGNORE_JOBS = []
+POLL_INTERVAL = 30  # seconds; one request per poll when nothing happened
+# What it has announced, so a restart neither repeats nor misses a build.
+# Default: wyzepal_jenkins_watch_state.json beside this file.
+# STATE_PATH = "/var/lib/wyzepal-jenkins/state.json"
+
+# --- Chat commands (the watcher answers when this is True) ---------------------------------
+# Mention the bot in a channel, or write to it directly:
+#   build <job> [NAME=value ...]   status <job>   last <job>   queue   help
+COMMANDS_ENABLED = False
+# Channels where it answers (default: the notification channels).
+COMMAND_STREAMS = []
+# Who may start builds (emails, globs allowed) and which jobs (globs). Both empty: nobody.
+# status/last/queue answer for the watched jobs only.
+BUILD_USERS = [
+    # "alice@example.com",
+]
+BUILD_JOBS = [
+    # "deploy/*",
+]
+
+# --- Delivery -----------------------------------------------------------------------------------
+# Messages wait in a spool while WyzePal is down and are sent when it is back.
+# OUTBOX_PATH = "/var/lib/wyzepal-jenkins/outbox.sqlite3"
+# For a server with a certificate from a private certificate authority:
+# WYZEPAL_CERT_BUNDLE = "/etc/ssl/certs/my-company-ca.pem"
