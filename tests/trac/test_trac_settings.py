@@ -1,0 +1,56 @@
+"""The plugin's settings: defaults, validation naming the file and the key, the template file."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from wyzepal_notifier import ConfigError, integrations
+from wyzepal_trac.integration import TracIntegration
+
+BASE = {"WYZEPAL_SITE": "https://chat.example.com", "WYZEPAL_USER": "bot@example.com",
+        "WYZEPAL_API_KEY": "k" * 32}
+TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / "wyzepal_trac_config.py"
+
+
+def test_defaults_follow_the_issue():
+    settings = TracIntegration.from_values(BASE, env={}).settings
+    assert settings["STREAM_FOR_NOTIFICATIONS"] == "trac"
+    assert list(settings["TRAC_NOTIFY_FIELDS"]) == ["description", "summary", "resolution", "comment", "owner",
+                                                    "status", "priority"]
+    assert settings["TRAC_TICKET_TOPIC"] == "#{id}: {summary}"
+
+
+@pytest.mark.parametrize("key, value, problem", [
+    ("TRAC_NOTIFY_ON", ["tickets"], "has the value 'tickets', which is not allowed"),
+    ("TRAC_NOTIFY_FIELDS", "status", "has the wrong type str"),
+    ("TRAC_TICKET_TOPIC", "#{id: {summary}", "is not a valid topic template"),
+    ("TRAC_WIKI_TOPIC", "{page.upper}", "has a placeholder that is not a plain name"),
+])
+def test_a_bad_value_names_the_file_the_key_and_the_fix(key, value, problem):
+    with pytest.raises(ConfigError) as error:
+        TracIntegration.from_values({**BASE, key: value}, "/etc/trac/wyzepal_trac_config.py", env={})
+    text = str(error.value)
+    assert text.startswith(f"/etc/trac/wyzepal_trac_config.py: {key}: {problem}")
+    assert "Fix: set " + key in text
+
+
+def test_the_template_loads_and_its_routing_example_is_valid(tmp_path):
+    source = TEMPLATE.read_text()
+    lines = source.splitlines()
+    start, end = lines.index("# CONFIGURATIONS = ["), lines.index("# ]")
+    example = "\n".join(line[2:] for line in lines[start:end + 1])
+    config = tmp_path / "wyzepal_trac_config.py"
+    config.write_text(source + "\n" + example + "\n")
+    config.chmod(0o600)
+    integration = TracIntegration.load(explicit=config, env={})
+    assert [c.stream for c in integration.configurations] == ["trac", "trac", "security", "release", "docs"]
+
+
+def test_the_integration_is_found_through_its_entry_point_when_installed():
+    from importlib import metadata
+
+    names = [ep.name for ep in metadata.entry_points(group="wyzepal.integrations")]
+    if "trac" not in names:
+        pytest.fail("wyzepal-integrations is not installed here; run the suite with tox -e trac")
+    integrations.load_entry_points()
+    assert integrations.get("trac") is TracIntegration
