@@ -14,6 +14,7 @@ CASES = [
                                   f"[ticket:7]({T}/ticket/7)"),
     ("[wiki:Guide/Install the guide] [ticket:5] [42]",
      f"[the guide]({T}/wiki/Guide/Install) [\\#5]({T}/ticket/5) [42]({T}/changeset/42)"),
+    ("[wiki:Changes] and [ticket:9]", f"[Changes]({T}/wiki/Changes) and [\\#9]({T}/ticket/9)"),
     ("[[TracGuide]] and [[wiki:Start|home]]", f"[TracGuide]({T}/wiki/TracGuide) and [home]({T}/wiki/Start)"),
     ("[https://example.com/a_b docs] https://example.com/x_y.", "[docs](https://example.com/a_b) "
                                                                 "[https://example.com/x\\_y](https://example.com/x_y)."),

@@ -61,8 +61,17 @@ def _labelled(target: str, label: str, links: TracLinks, original: str) -> str:
 
 def _bracket(match: re.Match, links: TracLinks) -> str:
     target = match.group("bracket_target")
-    label = match.group("bracket_label") or ("#" + target.split(":", 1)[1] if target.startswith("ticket:") else target)
-    return _labelled(target, label, links, match.group(0))
+    return _labelled(target, match.group("bracket_label") or _default_label(target), links, match.group(0))
+
+
+def _default_label(target: str) -> str:
+    """As Trac shows ``[ticket:5]`` (``#5``) and ``[wiki:Page]`` (``Page``)."""
+    realm, _, rest = target.partition(":")
+    if realm == "ticket" and rest.isdigit():
+        return "#" + rest
+    if realm == "wiki" and rest:
+        return rest
+    return target
 
 
 def _newlink(match: re.Match, links: TracLinks) -> str:
