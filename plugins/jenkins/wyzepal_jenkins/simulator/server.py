@@ -123,6 +123,8 @@ def _handler_for(simulator: JenkinsSimulator) -> type[BaseHTTPRequestHandler]:
 
         def setup(self) -> None:
             super().setup()
+            # Headers and body go out in two writes; without this, Nagle meets delayed ACKs (40 ms each).
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             with simulator._lock:
                 simulator._connections.add(self.connection)
 

@@ -1,0 +1,142 @@
+"""Jenkins bridge costs, side by side in one run.
+
+1. ``wyzepal-jenkins-notify`` as a whole process (it runs in every build):
+   bare interpreter start, importing the step, printing a message without
+   sending, a real notification, and one with Jenkins down.
+2. The watcher's poll over 500 jobs in 20 folders: requests and time of an
+   idle poll and of a poll with 10 finished builds, next to the naive way
+   (python-jenkins' ``get_all_jobs`` then ``get_job_info`` per job).
+
+Run: ``PYTHONPATH=shared:plugins/jenkins python benchmarks/jenkins.py``
+(the simulator runs in this process, the dev server in its own).
+"""
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _devserver import BENCH_KEY, BENCH_USER, devserver_process
+
+# This file is named jenkins.py: take its folder off the path so "import jenkins" is python-jenkins.
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != Path(__file__).resolve().parent]
+
+import jenkins  # noqa: E402
+from wyzepal_jenkins.integration import JenkinsIntegration  # noqa: E402
+from wyzepal_jenkins.simulator import Change, JenkinsSimulator  # noqa: E402
+from wyzepal_jenkins.watch.poller import Poller  # noqa: E402
+from wyzepal_jenkins.watch.state import WatchState  # noqa: E402
+
+RUNS = 5
+READER = ("bench", "b" * 32)
+
+
+def median_seconds(argv: list[str], env: dict[str, str], runs: int = RUNS) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(argv, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def write_config(folder: Path, site: str, jenkins_url: str) -> Path:
+    path = folder / "wyzepal_jenkins_config.py"
+    path.write_text(f"WYZEPAL_SITE = {site!r}\nWYZEPAL_USER = {BENCH_USER!r}\nWYZEPAL_API_KEY = {BENCH_KEY!r}\n"
+                    f"STREAM_FOR_NOTIFICATIONS = 'bench'\nJENKINS_URL = {jenkins_url!r}\n"
+                    f"JENKINS_USER = {READER[0]!r}\nJENKINS_API_TOKEN = {READER[1]!r}\n"
+                    f"OUTBOX_PATH = {str(folder / 'outbox.sqlite3')!r}\nSTATE_PATH = {str(folder / 'state.json')!r}\n")
+    path.chmod(0o600)
+    return path
+
+
+def bench_step(site: str, folder: Path) -> None:
+    sim = JenkinsSimulator()
+    sim.jenkins.add_user(*READER[:1], token=READER[1])
+    sim.jenkins.add_job("team/app", pipeline=True)
+    sim.jenkins.run_build("team/app", "SUCCESS")
+    sim.jenkins.run_build("team/app", "FAILURE", changes=[Change("abc123", "Change", "bob", "Bob")])
+    sim.start()
+    config = write_config(folder, site, sim.url)
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": os.pathsep.join(sys.path), "WYZEPAL_JENKINS_CONFIG": str(config),
+           "JOB_NAME": "team/app", "BUILD_NUMBER": "2", "BUILD_URL": sim.url + "job/team/job/app/2/",
+           "JENKINS_URL": sim.url, "GIT_COMMIT": "abc123", "GIT_BRANCH": "origin/main"}
+    step = [sys.executable, "-m", "wyzepal_jenkins.step", "--result", "FAILURE"]
+    rows = [("python -c pass (interpreter start)", [sys.executable, "-c", "pass"]),
+            ("import wyzepal_jenkins.step.cli", [sys.executable, "-c", "import wyzepal_jenkins.step.cli"]),
+            ("notify --print (Jenkins asked, nothing sent)", step + ["--print"]),
+            ("notify (Jenkins asked, message delivered)", step)]
+    print(f"1. wyzepal-jenkins-notify, whole process, median of {RUNS} runs")
+    base = None
+    for label, argv in rows:
+        seconds = median_seconds(argv, env)
+        base = base or seconds
+        print(f"   {label:<48} {seconds * 1000:7.0f} ms  {seconds / base:5.1f}x")
+    sim.reset_requests()
+    median_seconds(step, env, runs=1)
+    print(f"   requests to Jenkins per run: {len(sim.requests)} "
+          f"({', '.join(sorted({path.split('?')[0] for _, path in sim.requests}))})")
+    sim.stop()
+    seconds = median_seconds(step, env)
+    print(f"   {'notify with Jenkins down (connection refused)':<48} {seconds * 1000:7.0f} ms  {seconds / base:5.1f}x")
+
+
+def build_farm(sim: JenkinsSimulator, jobs: int = 500, folders: int = 20) -> list[str]:
+    names = [f"team-{i % folders:02d}/service-{i:03d}" for i in range(jobs)]
+    for name in names:
+        sim.jenkins.add_job(name)
+        sim.jenkins.run_build(name, "SUCCESS")
+    return names
+
+
+def timed_poll(poller: Poller, sim: JenkinsSimulator) -> tuple[int, float]:
+    sim.reset_requests()
+    started = time.perf_counter()
+    poller.poll()
+    return len(sim.requests), time.perf_counter() - started
+
+
+def bench_watch(site: str, folder: Path) -> None:
+    sim = JenkinsSimulator()
+    sim.jenkins.add_user(*READER[:1], token=READER[1])
+    names = build_farm(sim)
+    sim.start()
+    integration = JenkinsIntegration.load(explicit=write_config(folder, site, sim.url), env={})
+    poller = Poller(integration, integration.jenkins_api(env={}), WatchState.load(folder / "state.json"))
+    print("\n2. the watcher's poll, 500 jobs in 20 folders (one build each)")
+    first = timed_poll(poller, sim)
+    idle = timed_poll(poller, sim)
+    for name in names[:10]:
+        sim.jenkins.run_build(name, "FAILURE")
+    busy = timed_poll(poller, sim)
+    integration.close(10)
+    sim.reset_requests()
+    started = time.perf_counter()
+    server = jenkins.Jenkins(sim.url, READER[0], READER[1])
+    for job in server.get_all_jobs():
+        if "jobs" not in job:
+            server.get_job_info(job["fullname"])
+    naive = (len(sim.requests), time.perf_counter() - started)
+    base = idle[1]
+    for label, (count, seconds) in (("first poll (remembers where each job is)", first),
+                                    ("idle poll (nothing new)", idle),
+                                    ("poll with 10 finished failures", busy),
+                                    ("naive: get_all_jobs + get_job_info per job", naive)):
+        print(f"   {label:<48} {count:5d} requests {seconds * 1000:7.0f} ms  {seconds / base:6.1f}x")
+    print("   drivers: one tree query lists every job and its last build number; only jobs whose number\n"
+          "   moved (or with running builds) cost more: 1 history + 1 per new build (+1 test report if failed)")
+    sim.stop()
+
+
+def main() -> None:
+    with devserver_process() as site, tempfile.TemporaryDirectory() as tmp:
+        bench_step(site, Path(tmp))
+        bench_watch(site, Path(tmp))
+
+
+if __name__ == "__main__":
+    main()
