@@ -8,6 +8,7 @@ Pushes run with ``env -i PATH=/usr/bin:/bin``: no HOME, nothing inherited.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -96,3 +97,14 @@ def url(sha: str) -> str:
 def line(sha: str, title: str, author: str = "Alice Doe") -> str:
     """One commit as the hook lists it."""
     return f"* [{sha[:7]}]({url(sha)}) {title} ({author})"
+
+
+def uncomment_examples(text: str) -> str:
+    """Turn on the template's commented-out settings, lists and functions."""
+    out, inside = [], False
+    for line in text.splitlines():
+        starts = re.match(r"^# ([A-Z_]+ = |def )", line)
+        continues = inside and re.match(r"^#( {4}.*| ?\]| ?)$", line)
+        inside = bool(starts or continues)
+        out.append(line[2:] if line.startswith("# ") and inside else line[1:] if line == "#" and inside else line)
+    return "\n".join(out) + "\n"
