@@ -84,7 +84,7 @@ def test_without_a_config_file_nothing_is_held_and_the_log_says_where_to_put_it(
     trac = StubTrac(tmp_path / "env", notifier_class)
     try:
         trac.create_ticket()
-        [error] = [line for line in trac.log("ERROR") if "held back" in line]
+        [error] = [line for line in trac.log("ERROR") if "off until a config file exists" in line]
         assert f"{tmp_path}/env/plugins/wyzepal_trac_config.py" in error
         assert f"{tmp_path}/env/conf/wyzepal_trac_config.py" in error
         assert trac.notifier.announcer.held.count() == 0

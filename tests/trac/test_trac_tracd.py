@@ -42,3 +42,50 @@ def test_a_ticket_changed_and_closed_in_the_web_form_is_announced(tracd, browser
         f"**admin** closed [\\#{ticket_id} Typo in footer]({tracd.url}/ticket/{ticket_id}#comment:1) as "
         f"**fixed**:\n\n* **Priority**: major → minor\n\n```quote\nFixed, see [Changes]({tracd.url}/wiki/Changes)."
         "\n```")
+
+
+def test_the_admin_panel_shows_the_config_with_the_key_hidden(tracd, browser):
+    page = browser.get(f"{tracd.url}/admin/general/wyzepal", timeout=10)
+    assert page.status_code == 200
+    text = page.text
+    assert str(tracd.config_path) in text
+    assert "(set, hidden)" in text and "t" * 32 not in text
+    assert "trac-bot@example.com" in text and "#{id}: {summary}" in text
+    for row in ("pending", "dead (refused by the server)", "last error", "events held (config broken)"):
+        assert row in text
+
+
+def test_the_admin_panel_sends_a_test_message(tracd, browser, fresh_chat):
+    token = tracd.form(browser, "/admin/general/wyzepal")["__FORM_TOKEN"]
+    response = browser.post(f"{tracd.url}/admin/general/wyzepal", data={"__FORM_TOKEN": token, "test": "1"},
+                            allow_redirects=False, timeout=30)
+    assert response.status_code == 303
+    [message] = fresh_chat.wait_for_messages(1, timeout=15)
+    assert (message["display_recipient"], message["subject"]) == ("trac", "trac test")
+    assert message["content"] == "Test message from Trac Test Project, sent by admin from Admin > WyzePal."
+    page = browser.get(response.headers["Location"], timeout=10)
+    assert "Test message delivered to #trac &gt; trac test." in page.text
+
+
+def test_the_admin_panel_is_for_trac_admins_only(tracd):
+    import requests
+
+    anonymous = requests.get(f"{tracd.url}/admin/general/wyzepal", timeout=10)
+    assert anonymous.status_code in (403, 404)  # Trac hides the admin area from who may not use it
+    assert "trac-bot@example.com" not in anonymous.text
+
+
+@pytest.fixture(scope="module")
+def single_file_tracd(tmp_path_factory, chat):
+    server = TracServer(tmp_path_factory.mktemp("tracd-single"), chat.site, single_file=True,
+                        STREAM_FOR_NOTIFICATIONS="docs").start()
+    yield server
+    server.stop()
+
+
+def test_the_single_file_plugin_in_the_plugins_folder_works_too(single_file_tracd, fresh_chat):
+    browser = single_file_tracd.login()
+    ticket_id = single_file_tracd.ticket_id(single_file_tracd.new_ticket(browser, summary="Single file"))
+    [message] = fresh_chat.wait_for_messages(1, timeout=15)
+    assert (message["display_recipient"], message["subject"]) == ("docs", f"#{ticket_id}: Single file")
+    assert "plugins/wyzepal_trac_config.py" in browser.get(f"{single_file_tracd.url}/admin/general/wyzepal").text

@@ -60,7 +60,7 @@ class WyzePalAdminPanelBase(Component):
             return data
         announcer = notifier.announcer
         integration = announcer.integration()
-        data.update(problem=announcer.problem, held=announcer.held.count())
+        data.update(problem=announcer.problem, not_set_up=announcer.not_set_up, held=announcer.held.count())
         if integration is not None:
             data.update(config_path=integration.settings.path, settings=settings_rows(integration),
                         configurations=configuration_rows(integration), outbox=self._outbox_rows(integration))

@@ -86,7 +86,7 @@ class Announcer:
             integration, fresh = load_cached(self.locate(), self.log)
         except ConfigNotFound as exc:
             self.not_set_up = True
-            return self._unusable(str(exc))
+            return self._unusable(str(exc), "WyzePal notifications are off until a config file exists: %s")
         except ConfigError as exc:
             self.not_set_up = False
             return self._unusable(str(exc))
@@ -100,9 +100,9 @@ class Announcer:
                 self.log.info("WyzePal: announced %d event(s) held while the config was broken", released)
         return integration
 
-    def _unusable(self, problem: str) -> None:
+    def _unusable(self, problem: str, how: str = "WyzePal notifications are held back: %s") -> None:
         if problem != self.problem:
-            self.log.error("WyzePal notifications are held back: %s", problem)
+            self.log.error(how, problem)
         self.problem = problem
         return None
 
