@@ -1,0 +1,17 @@
+"""The demo runs end to end: simulator, dev server, watcher and chat commands together."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+
+def test_the_demo_shows_notifications_and_a_chat_started_build():
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run([sys.executable, "-m", "wyzepal_jenkins.demo"], env=env, capture_output=True, text=True,
+                          timeout=90)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "**is still failing** (3 builds in a row" in out and "**is back to normal**" in out
+    assert "Queued [web/deploy-web](" in out and "finished: **SUCCESS**" in out
+    assert "Sorry, that job cannot be started from chat (it is not in BUILD_JOBS)." in out
