@@ -85,6 +85,9 @@ def test_a_broken_config_holds_the_messages_until_it_is_fixed(tracd, browser, fr
         time.sleep(0.5)
         assert fresh_chat.messages() == []
         assert "is not valid Python" in tracd.log()
+        panel = browser.get(f"{tracd.url}/admin/general/wyzepal", timeout=10).text
+        assert "Notifications are held back" in panel and "is not valid Python" in panel
+        assert "1 event(s) are waiting" in panel
     finally:
         tracd.config_path.write_text(good)
     [message] = fresh_chat.wait_for_messages(1, timeout=20)  # no further Trac activity needed
