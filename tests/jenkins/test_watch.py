@@ -186,3 +186,15 @@ def test_once_polls_a_single_time(jenkins_sim, write_config, devserver, down):
         jenkins_sim.stop()
     assert main(["--config", str(config), "--once"], env={}) == 0
     assert (config.parent / "state.json").exists() is not down
+
+
+def test_check_reports_jenkins_and_the_watched_jobs(jenkins_sim, write_config, capfd):
+    jenkins_sim.jenkins.add_job("team/app")
+    jenkins_sim.jenkins.add_job("other")
+    assert main(["--config", str(write_config(WATCH_JOBS=["team/*"])), "--check"], env={}) == 0
+    out = capfd.readouterr().out
+    assert "Jenkins 2.452.3 at" in out and "logged in as WyzePal Bot (wyzepal)" in out
+    assert "watching 1 jobs: team/app" in out
+    assert main(["--config", str(write_config(JENKINS_API_TOKEN="wrong-token"))] + ["--check"], env={}) == 1
+    err = capfd.readouterr().err
+    assert "rejected the API token of wyzepal" in err and "wrong-token" not in err

@@ -13,15 +13,16 @@ from pathlib import Path
 from typing import Mapping, Optional, Sequence
 
 from wyzepal_notifier import ConfigError, __version__
-from wyzepal_notifier.events import stop_on_signals
 
+from ..api import JenkinsAPI, JenkinsError
 from ..integration import JenkinsIntegration
+from ..selection import watched
 from .poller import Poller
 from .runner import Watcher
 from .state import WatchState
 
 PROG = "wyzepal-jenkins-watch"
-EXIT_OK, EXIT_USAGE = 0, 2
+EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE = 0, 1, 2
 log = logging.getLogger("wyzepal_notifier.jenkins.watch")
 
 
@@ -30,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--config", help="the config file (default: $WYZEPAL_JENKINS_CONFIG, or beside this script)")
     parser.add_argument("--once", action="store_true", help="poll once and exit (e.g. from cron)")
+    parser.add_argument("--check", action="store_true", help="check the Jenkins credentials and list the watched jobs")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens (never the API key)")
     return parser
 
@@ -45,6 +47,8 @@ def main(argv: Optional[Sequence[str]] = None, env: Optional[Mapping[str, str]] 
     except ConfigError as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    if args.check:
+        return check(integration, api)
     state = WatchState.load(integration.state_path())
     watcher = Watcher(Poller(integration, api, state), float(integration.settings["POLL_INTERVAL"]))
     try:
@@ -62,8 +66,26 @@ def main(argv: Optional[Sequence[str]] = None, env: Optional[Mapping[str, str]] 
     return EXIT_OK
 
 
+def check(integration: JenkinsIntegration, api: JenkinsAPI) -> int:
+    """Who Jenkins thinks we are, its version, and the jobs the watcher would announce."""
+    try:
+        me = api.whoami()
+        version = api.version()
+        jobs = [job["fullname"] for job in api.jobs() if watched(job["fullname"], integration.settings)]
+    except JenkinsError as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return EXIT_UNREACHABLE
+    print(f"Jenkins {version} at {api.url}, logged in as {me.get('fullName')} ({me.get('id')})")
+    print(f"watching {len(jobs)} jobs" + (": " + ", ".join(jobs[:20]) if jobs else ""))
+    if len(jobs) > 20:
+        print(f"… and {len(jobs) - 20} more")
+    return EXIT_OK
+
+
 def _signals(stop: threading.Event):
     if threading.current_thread() is threading.main_thread():
+        from wyzepal_notifier.events import stop_on_signals
+
         return stop_on_signals(stop)
     return _NoSignals()
 
@@ -76,7 +98,7 @@ class _NoSignals:
         return None
 
 
-def _start_commands(integration: JenkinsIntegration, api, state: WatchState,
+def _start_commands(integration: JenkinsIntegration, api: JenkinsAPI, state: WatchState,
                     stop: threading.Event) -> Optional[threading.Thread]:
     if not integration.settings.get("COMMANDS_ENABLED"):
         return None
