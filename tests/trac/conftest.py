@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from tracd_rig import TracServer
 from tracrig import BOT_EMAIL, BOT_KEY, STREAMS, StubTrac, write_config
 
 
@@ -44,3 +45,17 @@ def make_trac(tmp_path, fresh_chat, notifier_class):
     yield make
     for trac in made:
         trac.close()
+
+
+@pytest.fixture(scope="module")
+def tracd(tmp_path_factory, chat):
+    """A real tracd per test module, the plugin installed through its entry point."""
+    server = TracServer(tmp_path_factory.mktemp("tracd"), chat.site).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser(tracd):
+    """A logged-in session of the Trac admin."""
+    return tracd.login()

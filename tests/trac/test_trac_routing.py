@@ -37,8 +37,7 @@ def test_a_configuration_can_announce_fields_the_others_ignore(make_trac, fresh_
     trac = make_trac(ROUTING)
     secret = trac.create_ticket(component="security")
     public = trac.create_ticket(component="component2")
-    trac.flush()
-    fresh_chat.reset()
+    trac.forget_sent(fresh_chat)
     trac.change_ticket(secret, keywords="cve")
     trac.change_ticket(public, keywords="ui")
     assert trac.flush()
@@ -85,8 +84,7 @@ def test_event_switches_turn_kinds_of_events_off(make_trac, fresh_chat):
 def test_notify_fields_choose_which_changes_are_worth_a_message(make_trac, fresh_chat):
     trac = make_trac(TRAC_NOTIFY_FIELDS=["milestone"])
     ticket = trac.create_ticket()
-    trac.flush()
-    fresh_chat.reset()
+    trac.forget_sent(fresh_chat)
     trac.change_ticket(ticket, comment="only a comment", priority="minor")
     assert trac.flush()
     assert fresh_chat.messages() == []

@@ -27,8 +27,7 @@ def test_a_new_ticket_is_announced_in_its_own_topic(make_trac, fresh_chat):
 def test_a_change_lists_old_and_new_values_and_quotes_the_comment(make_trac, fresh_chat):
     trac = make_trac()
     ticket = trac.create_ticket()
-    trac.flush()
-    fresh_chat.reset()
+    trac.forget_sent(fresh_chat)
     trac.change_ticket(ticket, author="bob", comment="Taking this.", owner="bob", priority="critical",
                        keywords="crash")
     message = only_message(trac, fresh_chat)
@@ -42,8 +41,7 @@ def test_a_change_lists_old_and_new_values_and_quotes_the_comment(make_trac, fre
 def test_a_change_of_fields_nobody_asked_for_is_not_announced(make_trac, fresh_chat):
     trac = make_trac()
     ticket = trac.create_ticket()
-    trac.flush()
-    fresh_chat.reset()
+    trac.forget_sent(fresh_chat)
     trac.change_ticket(ticket, keywords="crash", version="2.0")
     assert trac.flush()
     assert fresh_chat.messages() == []
@@ -52,8 +50,7 @@ def test_a_change_of_fields_nobody_asked_for_is_not_announced(make_trac, fresh_c
 def test_a_comment_alone_is_announced(make_trac, fresh_chat):
     trac = make_trac()
     ticket = trac.create_ticket()
-    trac.flush()
-    fresh_chat.reset()
+    trac.forget_sent(fresh_chat)
     trac.change_ticket(ticket, author="carol", comment="Seen it on 1.2 too.")
     content = only_message(trac, fresh_chat)["content"]
     assert content.startswith("**carol** updated [")
@@ -63,8 +60,7 @@ def test_a_comment_alone_is_announced(make_trac, fresh_chat):
 def test_closing_says_the_resolution_and_reopening_says_so(make_trac, fresh_chat):
     trac = make_trac()
     ticket = trac.create_ticket()
-    trac.flush()
-    fresh_chat.reset()
+    trac.forget_sent(fresh_chat)
     trac.change_ticket(ticket, author="bob", comment="Fixed in r3.", status="closed", resolution="fixed")
     closed = only_message(trac, fresh_chat)["content"]
     assert closed.startswith(f"**bob** closed [\\#{ticket.id} Crash on save]")
@@ -81,8 +77,7 @@ def test_closing_says_the_resolution_and_reopening_says_so(make_trac, fresh_chat
 def test_a_description_change_links_to_the_diff(make_trac, fresh_chat):
     trac = make_trac()
     ticket = trac.create_ticket()
-    trac.flush()
-    fresh_chat.reset()
+    trac.forget_sent(fresh_chat)
     trac.change_ticket(ticket, description="It crashes when saving twice.")
     content = only_message(trac, fresh_chat)["content"]
     assert f"* **Description** changed ([diff](http://trac.example.com/proj/ticket/{ticket.id}?action=diff" \
@@ -93,8 +88,7 @@ def test_deleting_a_ticket_is_announced(make_trac, fresh_chat):
     trac = make_trac()
     ticket = trac.create_ticket(summary="Spam")
     ticket_id = ticket.id
-    trac.flush()
-    fresh_chat.reset()
+    trac.forget_sent(fresh_chat)
     ticket.delete()
     message = only_message(trac, fresh_chat)
     assert message["subject"] == f"#{ticket_id}: Spam"
@@ -105,8 +99,7 @@ def test_editing_a_comment_is_announced_with_the_new_text(make_trac, fresh_chat)
     trac = make_trac()
     ticket = trac.create_ticket()
     trac.change_ticket(ticket, author="bob", comment="Teh fix")
-    trac.flush()
-    fresh_chat.reset()
+    trac.forget_sent(fresh_chat)
     cdate = ticket.get_change(cnum=1)["date"]
     ticket.modify_comment(cdate, "bob", "The fix")
     content = only_message(trac, fresh_chat)["content"]
@@ -126,8 +119,7 @@ def test_the_author_is_shown_by_the_full_name_set_in_trac(make_trac, fresh_chat)
 def test_the_topic_follows_the_current_summary(make_trac, fresh_chat, field, values):
     trac = make_trac()
     ticket = trac.create_ticket()
-    trac.flush()
-    fresh_chat.reset()
+    trac.forget_sent(fresh_chat)
     trac.change_ticket(ticket, **{field: values[1]})
     message = only_message(trac, fresh_chat)
     assert message["subject"] == f"#{ticket.id}: {ticket['summary']}"

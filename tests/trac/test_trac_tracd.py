@@ -5,18 +5,6 @@ import pytest
 from tracd_rig import TracServer
 
 
-@pytest.fixture(scope="module")
-def tracd(tmp_path_factory, chat):
-    server = TracServer(tmp_path_factory.mktemp("tracd"), chat.site).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser(tracd):
-    return tracd.login()
-
-
 def test_a_ticket_created_in_the_web_form_is_announced(tracd, browser, fresh_chat):
     response = tracd.new_ticket(browser, summary="Login page is blank", description="Since ''today''.",
                                 component="component1", priority="major", type="defect")

@@ -9,21 +9,9 @@ from __future__ import annotations
 import time
 
 import pytest
-from tracd_rig import TracServer
 
 SLOW = 2.0
 
-
-@pytest.fixture(scope="module")
-def tracd(tmp_path_factory, chat):
-    server = TracServer(tmp_path_factory.mktemp("tracd-faults"), chat.site).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser(tracd):
-    return tracd.login()
 
 
 def _down(chat):

@@ -28,8 +28,7 @@ def test_a_new_wiki_page_is_announced_in_the_page_topic(make_trac, fresh_chat):
 def test_a_wiki_edit_links_to_its_diff(make_trac, fresh_chat):
     trac = make_trac()
     save_page(trac, "Roadmap", "v1")
-    trac.flush()
-    fresh_chat.reset()
+    trac.forget_sent(fresh_chat)
     save_page(trac, "Roadmap", "v2", author="bob", comment="dates")
     assert only_message(trac, fresh_chat)["content"] == (
         "**bob** edited wiki page [Roadmap](http://trac.example.com/proj/wiki/Roadmap) "
@@ -39,8 +38,7 @@ def test_a_wiki_edit_links_to_its_diff(make_trac, fresh_chat):
 def test_deleting_and_renaming_pages_are_announced(make_trac, fresh_chat):
     trac = make_trac()
     page = save_page(trac, "OldName", "text")
-    trac.flush()
-    fresh_chat.reset()
+    trac.forget_sent(fresh_chat)
     page.rename("NewName")
     renamed = only_message(trac, fresh_chat)
     assert renamed["subject"] == "wiki: NewName"

@@ -51,6 +51,11 @@ class StubTrac:
         integration = self.notifier.announcer.integration()
         return integration is not None and integration.outbox.flush(timeout)
 
+    def forget_sent(self, chat: Any) -> None:
+        """Deliver what is queued, then forget it on the server: the next check sees only what follows."""
+        assert self.flush()
+        chat.reset()
+
     def log(self, level: Optional[str] = None) -> list[str]:
         return [text for lvl, text in self.env.log_messages if level is None or lvl == level]
 
