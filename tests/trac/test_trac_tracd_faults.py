@@ -13,7 +13,6 @@ import pytest
 SLOW = 2.0
 
 
-
 def _down(chat):
     chat.stop()
     return lambda: (time.sleep(1.0), chat.start())
