@@ -31,12 +31,13 @@ from wyzepal_jenkins.simulator import Change, JenkinsSimulator  # noqa: E402
 from wyzepal_jenkins.watch.poller import Poller  # noqa: E402
 from wyzepal_jenkins.watch.state import WatchState  # noqa: E402
 
-RUNS = 5
+RUNS = 9
 READER = ("bench", "b" * 32)
 
 
 def median_seconds(argv: list[str], env: dict[str, str], runs: int = RUNS) -> float:
     times = []
+    subprocess.run(argv, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # warm-up
     for _ in range(runs):
         started = time.perf_counter()
         subprocess.run(argv, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -77,7 +78,7 @@ def bench_step(site: str, folder: Path) -> None:
         base = base or seconds
         print(f"   {label:<48} {seconds * 1000:7.0f} ms  {seconds / base:5.1f}x")
     sim.reset_requests()
-    median_seconds(step, env, runs=1)
+    subprocess.run(step, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     print(f"   requests to Jenkins per run: {len(sim.requests)} "
           f"({', '.join(sorted({path.split('?')[0] for _, path in sim.requests}))})")
     sim.stop()
