@@ -43,7 +43,7 @@ JENKINS_URL = "https://jenkins.example.com/"
 # A user that may read the jobs (and, for chat's `build`, start them), and its API token
 # (Jenkins > your name > Security > API Token). Leave them out for anonymous read access.
 JENKINS_USER = "wyzepal"
-JENKINS_API_TOKEN = "11aa22bb33cc44dd55ee66ff77aa88bb99"
+JENKINS_API_TOKEN = "11aa22bb33cc44dd55ee66ff77aa88bb99"  # noqa: S105 - a placeholder to replace
 JENKINS_TIMEOUT = 10  # seconds
 # A private CA: export REQUESTS_CA_BUNDLE=/path/to/ca.pem before starting (python-jenkins
 # uses requests, which reads it). Certificates are always verified.
