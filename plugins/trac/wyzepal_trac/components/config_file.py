@@ -33,4 +33,4 @@ def find_config(explicit: Optional[str], folders: Sequence[str], env: Optional[M
 def file_stamp(path: Path) -> tuple[str, int, int]:
     """Changes when the file is edited, so a running Trac picks up the new config."""
     info = path.stat()
-    return str(path.resolve()), info.st_mtime_ns, info.st_size
+    return str(path), info.st_mtime_ns, info.st_size
