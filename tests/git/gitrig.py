@@ -1,5 +1,8 @@
 """The git test rig: a real bare repository with the hook installed, a clone to push from, the dev server as target.
 
+Shared with the Subversion tests (``svnrig`` loads this file): the hook
+launcher, the spool helpers and the template uncommenter.
+
 The hook is the installed ``wyzepal-git-post-receive`` console script (as under
 tox) symlinked to ``hooks/post-receive``; when the package is only on
 PYTHONPATH (the quick dev loop) a two-line launcher stands in for the script.
@@ -7,27 +10,31 @@ Pushes run with ``env -i PATH=/usr/bin:/bin``: no HOME, nothing inherited.
 """
 from __future__ import annotations
 
+import importlib
 import os
 import re
+import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 BARE_ENV = {"PATH": "/usr/bin:/bin"}
 SCRIPT = "wyzepal-git-post-receive"
 
 
-def hook_program(folder: Path) -> Path:
-    installed = Path(sys.executable).parent / SCRIPT
+def hook_program(folder: Path, script: str = SCRIPT, module: str = "wyzepal_git.hook") -> Path:
+    """The installed console script (tox), else a launcher running ``module`` from the checkout."""
+    installed = Path(sys.executable).parent / script
     if installed.exists():
         return installed
-    import wyzepal_git
+    package = importlib.import_module(module.split(".")[0])
     import wyzepal_notifier
 
-    paths = [str(Path(m.__file__).parent.parent) for m in (wyzepal_notifier, wyzepal_git)]
-    launcher = folder / SCRIPT
+    paths = [str(Path(m.__file__).parent.parent) for m in (wyzepal_notifier, package)]
+    launcher = folder / script
     launcher.write_text(f"#!/bin/sh\nPYTHONPATH={os.pathsep.join(paths)} exec {sys.executable} "
-                        f"-m wyzepal_git.hook \"$@\"\n")
+                        f"-m {module} \"$@\"\n")
     launcher.chmod(0o755)
     return launcher
 
@@ -108,3 +115,18 @@ def uncomment_examples(text: str) -> str:
         inside = bool(starts or continues)
         out.append(line[2:] if line.startswith("# ") and inside else line[1:] if line == "#" and inside else line)
     return "\n".join(out) + "\n"
+
+
+def pending_in(spool) -> list[str]:
+    with sqlite3.connect(str(spool)) as db:
+        return [row[0] for row in db.execute("SELECT body FROM messages WHERE state = 'pending'")]
+
+
+def spool_empties(spool, timeout: float = 10.0) -> bool:
+    """The worker deletes a row once the server has answered, a moment after the message shows."""
+    deadline = time.monotonic() + timeout
+    while pending_in(spool):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True

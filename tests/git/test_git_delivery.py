@@ -5,22 +5,7 @@ import sqlite3
 import time
 
 import pytest
-from gitrig import line
-
-
-def pending_in(spool) -> list[str]:
-    with sqlite3.connect(str(spool)) as db:
-        return [row[0] for row in db.execute("SELECT body FROM messages WHERE state = 'pending'")]
-
-
-def spool_empties(spool, timeout: float = 10.0) -> bool:
-    """The worker deletes a row once the server has answered, a moment after the message shows."""
-    deadline = time.monotonic() + timeout
-    while pending_in(spool):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
+from gitrig import line, pending_in, spool_empties
 
 
 def test_server_down_during_the_push_delays_the_notice_and_loses_nothing(remote, devserver):

@@ -8,11 +8,12 @@ here under ``env -i PATH=/usr/bin:/bin LC_ALL=C.UTF-8``.
 """
 from __future__ import annotations
 
-import os
+import importlib.util
 import re
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 BARE_ENV = {"PATH": "/usr/bin:/bin"}
 #: The svn client needs a UTF-8 locale for non-ASCII file names; the hook still gets nothing.
@@ -20,19 +21,23 @@ CLIENT_ENV = {**BARE_ENV, "LC_ALL": "C.UTF-8"}
 SCRIPT = "wyzepal-svn-post-commit"
 
 
-def hook_program(folder: Path) -> Path:
-    installed = Path(sys.executable).parent / SCRIPT
-    if installed.exists():
-        return installed
-    import wyzepal_notifier
-    import wyzepal_svn
+def _load_gitrig() -> ModuleType:
+    """The git tests' rig, which holds what both hooks' tests share."""
+    if "gitrig" not in sys.modules:
+        path = Path(__file__).resolve().parents[1] / "git" / "gitrig.py"
+        spec = importlib.util.spec_from_file_location("gitrig", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules["gitrig"] = module
+    return sys.modules["gitrig"]
 
-    paths = [str(Path(m.__file__).parent.parent) for m in (wyzepal_notifier, wyzepal_svn)]
-    launcher = folder / SCRIPT
-    launcher.write_text(f"#!/bin/sh\nPYTHONPATH={os.pathsep.join(paths)} exec {sys.executable} "
-                        f"-m wyzepal_svn.hook \"$@\"\n")
-    launcher.chmod(0o755)
-    return launcher
+
+gitrig = _load_gitrig()
+pending_in, spool_empties, uncomment_examples = gitrig.pending_in, gitrig.spool_empties, gitrig.uncomment_examples
+
+
+def hook_program(folder: Path) -> Path:
+    return gitrig.hook_program(folder, SCRIPT, "wyzepal_svn.hook")
 
 
 class SvnRepo:

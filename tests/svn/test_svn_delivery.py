@@ -1,26 +1,8 @@
 """A commit never depends on the chat server, the environment or a correct config."""
 from __future__ import annotations
 
-import sqlite3
-import time
-
 import pytest
-from svnrig import changeset
-
-
-def pending_in(spool) -> list[str]:
-    with sqlite3.connect(str(spool)) as db:
-        return [row[0] for row in db.execute("SELECT body FROM messages WHERE state = 'pending'")]
-
-
-def spool_empties(spool, timeout: float = 10.0) -> bool:
-    """The worker deletes a row once the server has answered, a moment after the message shows."""
-    deadline = time.monotonic() + timeout
-    while pending_in(spool):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
+from svnrig import changeset, pending_in, spool_empties
 
 
 def test_server_down_during_the_commit_delays_the_notice_and_loses_nothing(repo, devserver):

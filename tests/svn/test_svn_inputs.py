@@ -1,21 +1,14 @@
 """What svnlook prints, how paths are matched, and the config template users start from."""
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
+from svnrig import uncomment_examples
 from wyzepal_svn import SvnIntegration
 from wyzepal_svn.events import touched_paths
 from wyzepal_svn.svnlook import Change, parse_changed, parse_info
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / "wyzepal_svn_config.py"
-
-
-def git_rig():
-    spec = importlib.util.spec_from_file_location("gitrig", Path(__file__).resolve().parents[1] / "git" / "gitrig.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_info_log_is_cut_at_its_size_in_bytes():
@@ -39,7 +32,6 @@ def test_touched_paths_hold_each_change_and_every_folder_above():
 
 
 def test_the_template_loads_as_shipped_and_with_every_example_turned_on(tmp_path):
-    uncomment_examples = git_rig().uncomment_examples  # one template style, one helper
     as_shipped = tmp_path / "shipped" / TEMPLATE.name
     as_shipped.parent.mkdir()
     as_shipped.write_text(TEMPLATE.read_text())

@@ -1,14 +1,8 @@
 """The git integration's settings, declared once with their defaults and help."""
 from __future__ import annotations
 
-from typing import Optional
-
 from wyzepal_notifier import Field, Integration
-from wyzepal_notifier.scripthook import destination_field, template_field
-
-
-def _positive(value: int) -> Optional[str]:
-    return None if value > 0 else "must be at least 1"
+from wyzepal_notifier.scripthook import cap_field, destination_field, template_field
 
 
 class GitIntegration(Integration):
@@ -25,8 +19,7 @@ class GitIntegration(Integration):
         template_field("COMMIT_URL", ["sha", "short", "repo"],
                        example="https://git.example.com/{repo}/commit/{sha}",
                        help="link for each commit; without it hashes are shown as plain code"),
-        Field("MAX_COMMITS", int, default=20, check=_positive,
-              help='commits listed per push; the rest are counted as "and N more"'),
+        cap_field("MAX_COMMITS", 20, "commit"),
         Field("REPOSITORY_NAME", str, help="the name in messages; default: the repository's folder name"),
         destination_field("(repo, branch, commit)"),
     ]

@@ -1,14 +1,8 @@
 """The Subversion integration's settings, declared once with their defaults and help."""
 from __future__ import annotations
 
-from typing import Optional
-
 from wyzepal_notifier import Field, Integration
-from wyzepal_notifier.scripthook import destination_field, template_field
-
-
-def _positive(value: int) -> Optional[str]:
-    return None if value > 0 else "must be at least 1"
+from wyzepal_notifier.scripthook import cap_field, destination_field, template_field
 
 
 class SvnIntegration(Integration):
@@ -21,8 +15,7 @@ class SvnIntegration(Integration):
         template_field("TOPIC", ["repo"], default="{repo}", help="the topic; default: the repository's name"),
         template_field("REVISION_URL", ["revision", "repo"], example="https://trac.example.com/changeset/{revision}",
                        help="link for the revision number (Trac, ViewVC, WebSVN ...)"),
-        Field("MAX_PATHS", int, default=20, check=_positive,
-              help='changed paths listed per commit; the rest are counted as "and N more"'),
+        cap_field("MAX_PATHS", 20, "path"),
         Field("REPOSITORY_NAME", str, help="the name in messages; default: the repository folder's name"),
         Field("SVNLOOK_PATH", str, help="full path of svnlook when it is not in /usr/bin, /usr/local/bin or PATH"),
         destination_field("(path, commit)"),

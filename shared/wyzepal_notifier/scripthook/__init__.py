@@ -8,7 +8,7 @@ renders and queues without ever failing the host's commit or push.
 from .command import HostCommandError, find_program, run_program
 from .destination import destination_field, routed
 from .handover import HandOverOutbox
-from .listing import capped
+from .listing import cap_field, capped
 from .locate import find_hook_config
 from .runner import DryRunOutbox, ScriptHook, script_folder
 from .templates import fill, template_field
@@ -18,6 +18,7 @@ __all__ = [
     "HandOverOutbox",
     "HostCommandError",
     "ScriptHook",
+    "cap_field",
     "capped",
     "destination_field",
     "fill",
