@@ -95,3 +95,17 @@ def test_a_rejected_api_key_never_shows_in_the_push_output_or_the_spool_errors(r
             break
         time.sleep(0.05)
     assert dead and "rejected" in dead[0][0] and secret not in dead[0][0]
+
+
+def test_a_spool_that_cannot_be_created_falls_back_to_a_private_one(remote, devserver, tmp_path):
+    remote.write_config(OUTBOX_PATH="/dev/null/outbox.sqlite3")
+    sha = remote.commit("Spool elsewhere")
+    private_tmp = tmp_path / "tmp"
+    private_tmp.mkdir()
+    pushed = remote.push("origin", "main", env={"TMPDIR": str(private_tmp)})
+
+    assert "/dev/null/outbox.sqlite3: OUTBOX_PATH: cannot be created" in pushed.stderr
+    assert f"using {private_tmp}/wyzepal-integrations-" in pushed.stderr
+    message = devserver.wait_for_messages(1, timeout=10, topic="main")[0]
+    assert message["content"].endswith(line(sha, "Spool elsewhere"))
+    assert list(private_tmp.glob("wyzepal-integrations-*/git-outbox.sqlite3"))
