@@ -111,7 +111,7 @@ class ScriptHook:
         except WyzePalError as exc:
             self.log.error("%s; no notification was sent", exc)
             return self.failure_status
-        except Exception:  # a bug here must not show the host a traceback it cannot act on
+        except Exception:  # a bug is reported to whoever runs the hook, never raised into the host
             self.log.exception("unexpected error; no notification was sent")
             return self.failure_status
         self.deliver(integration, events)
