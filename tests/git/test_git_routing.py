@@ -90,3 +90,21 @@ def test_dry_run_prints_the_messages_and_sends_nothing(remote, devserver):
                             + line(sha, "Just looking") + "\n\n")
     time.sleep(0.5)
     assert len(devserver.messages()) == 1  # the push's own notice, nothing from the dry run
+
+
+def test_conditions_on_the_kind_of_change_and_the_pusher(remote, devserver):
+    remote.write_config(CONFIGURATIONS=[
+        {"description": "force pushes to main", "conditions": {"branch": "main", "type": "force_push"},
+         "stream": "releases", "topic": "rewrites"},
+        {"description": "carol's pushes", "conditions": {"pusher": "carol"}, "stream": "general"},
+    ])
+    remote.commit("Ordinary")
+    remote.push("origin", "main")
+    git("reset", "-q", "--hard", "HEAD~1", cwd=remote.work)
+    remote.commit("Rewritten")
+    remote.push("--force", "origin", "main", env={"GL_USERNAME": "carol"})
+
+    devserver.wait_for_messages(2, timeout=10)
+    time.sleep(0.3)
+    got = sorted((m["display_recipient"], m["subject"], m["content"].split(" ")[0]) for m in devserver.messages())
+    assert got == [("general", "main", "**carol**"), ("releases", "rewrites", "**carol**")]

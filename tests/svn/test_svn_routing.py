@@ -50,3 +50,14 @@ def test_destination_function_as_the_classic_hook_has_it(repo, devserver):
     got = sorted((m["display_recipient"], m["subject"]) for m in devserver.messages())
     assert got == [("web", "repo r1"), ("web", f"repo r{three}")]
     assert devserver.messages()[0]["content"].startswith("**alice** committed " + changeset(1) + " to `Shown Name`:")
+
+
+def test_author_condition(repo, devserver):
+    repo.write_config(CONFIGURATIONS=[{"description": "bob's work", "conditions": {"author": "bob"}, "stream": "api"}])
+    repo.commit("By alice", files={"a": "1\n"}, author="alice")
+    bobs, _ = repo.commit("By bob", files={"b": "1\n"}, author="bob")
+
+    devserver.wait_for_messages(1, timeout=10, stream="api")
+    time.sleep(0.3)
+    assert [m["content"].split("\n")[0] for m in devserver.messages()] == [
+        f"**bob** committed {changeset(bobs)} to `repo`:"]
