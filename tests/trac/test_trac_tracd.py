@@ -77,3 +77,21 @@ def test_the_single_file_plugin_in_the_plugins_folder_works_too(single_file_trac
     [message] = fresh_chat.wait_for_messages(1, timeout=15)
     assert (message["display_recipient"], message["subject"]) == ("docs", f"#{ticket_id}: Single file")
     assert "plugins/wyzepal_trac_config.py" in browser.get(f"{single_file_tracd.url}/admin/general/wyzepal").text
+
+
+def test_a_commit_announced_by_the_repository_hook_arrives(tracd, fresh_chat, tmp_path):
+    from test_trac_wiki_milestones_changesets import git
+    from tracd_rig import trac_admin
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    git(repo, "-c", "user.name=Carol", "-c", "user.email=carol@example.com", "commit", "-q", "--allow-empty",
+        "-m", "Refs #1: first")
+    sha = git(repo, "rev-parse", "HEAD")
+    trac_admin(tracd.env_path, "config", "set", "components", "tracopt.versioncontrol.git.*", "enabled")
+    trac_admin(tracd.env_path, "repository", "add", "code", str(repo / ".git"), "git")
+    trac_admin(tracd.env_path, "changeset", "added", "code", sha)  # what the repository's hook runs
+    [message] = fresh_chat.wait_for_messages(1, timeout=15)
+    assert message["subject"] == "commits: code"
+    assert message["content"].startswith(f"**Carol** committed [{sha[:7]}]({tracd.url}/changeset/{sha}/code)")

@@ -21,6 +21,8 @@ from .held_events import HeldEvents
 
 #: While events are held, how often the config is tried again (a stat of the file, mostly).
 RETRY_SECONDS = 2.0
+#: Seconds an integration replaced by an edited config file keeps its worker.
+RETIRE_AFTER = 10.0
 
 _LOADED: dict[str, tuple[tuple, TracIntegration]] = {}
 _LOADED_LOCK = threading.Lock()
@@ -40,9 +42,19 @@ def load_cached(path: Path, log: logging.Logger) -> tuple[TracIntegration, bool]
         integration = _load(path, log)
         _LOADED[stamp[0]] = (stamp, integration)
     if cached is not None:
-        cached[1].close(0)  # stop the old worker; its messages stay in the spool for the new one
+        _retire(cached[1])
     log.info("WyzePal: using %s (channel %s)", path, integration.settings["STREAM_FOR_NOTIFICATIONS"])
     return integration, True
+
+
+def _retire(old: TracIntegration) -> None:
+    """Stop the old worker once requests still holding the old integration are done with it.
+
+    Its undelivered messages stay in the spool, where the new worker finds them.
+    """
+    timer = threading.Timer(RETIRE_AFTER, old.close, args=(0,))
+    timer.daemon = True
+    timer.start()
 
 
 def _load(path: Path, log: logging.Logger) -> TracIntegration:
