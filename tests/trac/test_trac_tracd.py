@@ -77,6 +77,8 @@ def test_the_single_file_plugin_in_the_plugins_folder_works_too(single_file_trac
     [message] = fresh_chat.wait_for_messages(1, timeout=15)
     assert (message["display_recipient"], message["subject"]) == ("docs", f"#{ticket_id}: Single file")
     assert "plugins/wyzepal_trac_config.py" in browser.get(f"{single_file_tracd.url}/admin/general/wyzepal").text
+    plugins_page = browser.get(f"{single_file_tracd.url}/admin/general/plugin", timeout=10)
+    assert plugins_page.status_code == 200 and "wyzepal_trac_plugin" in plugins_page.text
 
 
 def test_a_commit_announced_by_the_repository_hook_arrives(tracd, fresh_chat, tmp_path):
