@@ -33,8 +33,7 @@ class WyzePalNotifierBase(Component):
 
     config_file = PathOption("wyzepal", "config", "", doc="""Path to `wyzepal_trac_config.py` (relative
         paths are relative to the folder of trac.ini). When empty, `$WYZEPAL_TRAC_CONFIG`, then the file
-        in the environment's `plugins/` folder, then the one beside trac.ini are used.
-        (''provided by the WyzePal plugin'')""")
+        in the environment's `plugins/` folder, then the one beside trac.ini are used (WyzePal plugin).""")
 
     def __init__(self) -> None:
         bridge_library_log(self.log)
