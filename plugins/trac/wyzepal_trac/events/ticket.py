@@ -43,7 +43,7 @@ def changed(env: Any, ticket: Any, comment: Optional[str], author: Optional[str]
             changes[name] = [text(old), new]
     event = _ticket_event(env, ticket, _change_type(changes.get("status")), author)
     event.update(changes=changes, changed_fields=sorted(changes), comment=text(comment).strip(),
-                 comment_number=_comment_number(ticket))
+                 comment_number=_comment_number(ticket, ticket.values.get("changetime")))
     return event
 
 
@@ -55,12 +55,12 @@ def _change_type(status: Optional[list]) -> str:
     return "ticket_changed"
 
 
-def _comment_number(ticket: Any) -> str:
+def _comment_number(ticket: Any, when: Any) -> str:
+    """The number of the change made at ``when`` (for ``#comment:N`` links); empty when unknown."""
     try:
-        number = ticket.get_comment_number(ticket.values["changetime"])
+        return text(ticket.get_comment_number(when))
     except Exception:  # only used for a link anchor
-        number = None
-    return text(number)
+        return ""
 
 
 def deleted(env: Any, ticket: Any) -> dict[str, Any]:
@@ -70,10 +70,6 @@ def deleted(env: Any, ticket: Any) -> dict[str, Any]:
 def comment_edited(env: Any, ticket: Any, cdate: Any, author: Optional[str], comment: Optional[str],
                    old_comment: Optional[str]) -> dict[str, Any]:
     event = _ticket_event(env, ticket, "ticket_comment_edited", author)
-    number = None
-    try:
-        number = ticket.get_comment_number(cdate)
-    except Exception:  # only used for a link anchor
-        number = None
-    event.update(comment=text(comment).strip(), old_comment=text(old_comment).strip(), comment_number=text(number))
+    event.update(comment=text(comment).strip(), old_comment=text(old_comment).strip(),
+                 comment_number=_comment_number(ticket, cdate))
     return event
