@@ -316,16 +316,20 @@ class Spool:
             dead_messages=[{"id": r[0], "to": describe_destination(Message.from_json(r[1])), "reason": r[2],
                             "failed_at": r[3], "attempts": r[4]} for r in dead_rows])
 
-    def requeue_dead(self, ids: Sequence[int] = ()) -> int:
-        """Dead rows (all, or those named) become pending again, to be tried at once."""
+    def requeue_dead(self, ids: Sequence[int] = (), *, sender_id: Optional[int] = None) -> int:
+        """Dead rows (all, or those named) become pending again, to be tried at once.
+
+        With ``sender_id`` they are sent as that sender (credentials fixed since).
+        """
+        where, params = "state = 'dead'", []
+        if ids:
+            where += f" AND id IN ({','.join('?' * len(ids))})"
+            params = list(ids)
         with self.transaction() as db:
-            if ids:
-                marks = ",".join("?" * len(ids))
-                cursor = db.execute(f"UPDATE messages SET state = 'pending', not_before = 0, attempts = 0 "  # noqa: S608
-                                    f"WHERE state = 'dead' AND id IN ({marks})", tuple(ids))
-            else:
-                cursor = db.execute("UPDATE messages SET state = 'pending', not_before = 0, attempts = 0 "
-                                    "WHERE state = 'dead'")
+            if sender_id is not None:
+                db.execute(f"UPDATE messages SET sender_id = ? WHERE {where}", [sender_id, *params])  # noqa: S608
+            cursor = db.execute(f"UPDATE messages SET state = 'pending', not_before = 0, attempts = 0 "  # noqa: S608
+                                f"WHERE {where}", params)
             db.execute("UPDATE senders SET not_before = 0, failures = 0")
         return cursor.rowcount
 

@@ -1,0 +1,159 @@
+"""``wyzepal-integrations outbox flush|status|retry``: look after a spool of undelivered messages.
+
+Exit status: 0 nothing is left undelivered, 1 messages remain (pending or dead),
+2 bad usage (no spool at that path, not a spool).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from typing import Optional
+
+from ..config import resolve_credentials
+from ..outbox.detached import CLI_TOOL
+from ..outbox.drain import DrainReport, drain
+from ..outbox.paths import ENV_VAR, default_outbox_path
+from ..outbox.spool import Spool, SpoolStatus
+from ..version import __version__
+from .common import EXIT_OK, EXIT_UNDELIVERED, exits_cleanly
+
+#: Seconds between progress lines while a backlog is delivered.
+PROGRESS_EVERY = 1.0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "outbox", help="deliver, inspect or retry messages waiting in an outbox spool",
+        description="Messages queued by plugins or by 'send --outbox' wait in a spool until delivered.")
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    flush = _action(actions, "flush", "deliver the waiting messages now, showing progress", run_flush)
+    flush.add_argument("--timeout", type=float, default=300.0, metavar="SECONDS",
+                       help="stop after this long and leave the rest in the spool (default %(default)s)")
+    status = _action(actions, "status", "counts by state, the oldest waiting message, the last error", run_status)
+    status.add_argument("--json", action="store_true", help="print the status as JSON")
+    retry = _action(actions, "retry", "deliver dead messages again (after fixing the config)", run_retry)
+    retry.add_argument("--id", type=int, action="append", dest="ids", metavar="N",
+                       help="only this message (repeatable; ids are shown by 'outbox status')")
+    retry.add_argument("--timeout", type=float, default=300.0, metavar="SECONDS",
+                       help="stop delivering after this long (default %(default)s)")
+    retry.add_argument("--config", metavar="FILE",
+                       help="send as the bot of this config or wyzepalrc (after fixing its key); "
+                            "default: as the bot that queued each message")
+
+
+def _action(actions: argparse._SubParsersAction, name: str, help_text: str, func) -> argparse.ArgumentParser:
+    parser = actions.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".")
+    parser.add_argument("--outbox", metavar="PATH",
+                        help=f"the spool file (default: ${ENV_VAR}, else the spool of 'send --outbox')")
+    parser.add_argument("--tool", metavar="ID", help="use the default spool of this plugin (trac, jenkins, git, ...)")
+    parser.set_defaults(func=func)
+    return parser
+
+
+def open_spool(args: argparse.Namespace) -> Spool:
+    """The named spool; a missing file is a usage error, not an empty spool (a typo must show)."""
+    path = default_outbox_path(args.tool or CLI_TOOL, explicit=args.outbox)
+    return Spool(path, create=False)
+
+
+@exits_cleanly
+def run_flush(args: argparse.Namespace) -> int:
+    spool = open_spool(args)
+    try:
+        spool.wake_senders()  # someone asked for delivery now: skip the backoff waits
+        report = _drain_with_progress(spool, args.timeout)
+        return _summary(spool, report)
+    finally:
+        spool.close()
+
+
+@exits_cleanly
+def run_retry(args: argparse.Namespace) -> int:
+    spool = open_spool(args)
+    try:
+        sender = None
+        if args.config:
+            sender = spool.save_sender(resolve_credentials(args.config), "WyzePalCLI", __version__)
+        count = spool.requeue_dead(args.ids or (), sender_id=sender)
+        print(f"{count} dead message{'s' if count != 1 else ''} queued again")
+        report = _drain_with_progress(spool, args.timeout)
+        return _summary(spool, report)
+    finally:
+        spool.close()
+
+
+@exits_cleanly
+def run_status(args: argparse.Namespace) -> int:
+    spool = open_spool(args)
+    try:
+        status = spool.status()
+    finally:
+        spool.close()
+    if args.json:
+        print(json.dumps(status.as_dict(), indent=2))
+    else:
+        print(format_status(status))
+    return EXIT_UNDELIVERED if status.dead else EXIT_OK
+
+
+def _drain_with_progress(spool: Spool, timeout: float) -> DrainReport:
+    total = spool.pending_count()
+    if total:
+        print(f"delivering {total} message{'s' if total != 1 else ''} from {spool.path}", file=sys.stderr)
+    shown = [time.monotonic()]
+
+    def progress(report: DrainReport) -> None:
+        if time.monotonic() - shown[0] >= PROGRESS_EVERY:
+            shown[0] = time.monotonic()
+            print(f"  {report.delivered} delivered, {report.remaining} to go", file=sys.stderr)
+
+    return drain(spool, timeout=timeout, on_progress=progress)
+
+
+def _summary(spool: Spool, report: DrainReport) -> int:
+    status = spool.status()
+    print(f"{report.delivered} delivered, {status.pending} still waiting, {status.dead} dead")
+    if status.pending:
+        why = {"deadline": "time ran out", "no progress": "the server did not accept them"}.get(report.stopped_by,
+                                                                                              report.stopped_by)
+        print(f"not all delivered ({why}); last error: {status.last_error or 'none'}", file=sys.stderr)
+    if status.dead:
+        print("dead messages need a fix first; see 'wyzepal-integrations outbox status'", file=sys.stderr)
+    return EXIT_UNDELIVERED if status.pending or status.dead else EXIT_OK
+
+
+def format_status(status: SpoolStatus, now: Optional[float] = None) -> str:
+    """The human-readable ``outbox status``."""
+    now = time.time() if now is None else now
+    lines = [
+        f"outbox {status.path}",
+        f"  pending:   {status.pending} ({status.in_flight} being sent, {status.waiting} waiting to retry)",
+        f"  dead:      {status.dead}",
+        f"  delivered: {status.delivered}",
+    ]
+    if status.oldest_pending is not None:
+        lines.append(f"  oldest pending: queued {_ago(now - status.oldest_pending)} ago")
+    if status.last_error:
+        lines.append(f"  last error ({_ago(now - (status.last_error_at or now))} ago): {status.last_error}")
+    for dead in status.dead_messages:
+        lines.append(f"  dead #{dead['id']} to {dead['to']}: {dead['reason']}")
+    if status.dead > len(status.dead_messages):
+        lines.append(f"  ... and {status.dead - len(status.dead_messages)} more dead")
+    if status.dead:
+        lines.append("  fix the cause, then: wyzepal-integrations outbox retry" + _outbox_arg(status.path))
+    return "\n".join(lines)
+
+
+def _outbox_arg(path: str) -> str:
+    return f" --outbox {path}"
+
+
+def _ago(seconds: float) -> str:
+    seconds = max(0.0, seconds)
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
