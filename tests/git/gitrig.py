@@ -90,8 +90,12 @@ class Remote:
         return git("rev-parse", what, cwd=self.work).stdout.strip()
 
     def push(self, *args: str, env=None) -> subprocess.CompletedProcess:
-        """``git push`` in the bare environment; fails the test if git itself failed."""
-        return git("push", *args, cwd=self.work, env=env)
+        """``env -i PATH=/usr/bin:/bin git push`` (plus ``env``); fails the test if git itself failed."""
+        done = subprocess.run(["git", "push", *args], cwd=self.work, env={**BARE_ENV, **(env or {})},
+                              capture_output=True, text=True, check=False)
+        if done.returncode:
+            raise AssertionError(f"git push {' '.join(args)} failed: {done.stderr}")
+        return done
 
     def spool(self) -> Path:
         return self.bare / "wyzepal-outbox.sqlite3"
