@@ -7,7 +7,6 @@ import threading
 import time
 
 import pytest
-
 from wyzepal_notifier import APIError, Client, RetryPolicy
 from wyzepal_notifier.events import EventStream, call_on_each_event, call_on_each_message, stop_on_signals
 

@@ -1,0 +1,168 @@
+"""The spool on its own: claims, leases, order, dead rows, file safety, where it lives."""
+from __future__ import annotations
+
+import os
+import socket
+import stat
+import subprocess
+import sys
+import time
+
+import pytest
+from wyzepal_notifier import ConfigError, Credentials, Message
+from wyzepal_notifier.outbox import Spool, default_outbox_path
+from wyzepal_notifier.outbox.paths import private_temp_dir
+
+CREDS = Credentials("https://chat.example.com", "bot@example.com", "secret-key-123")
+
+
+@pytest.fixture
+def spool(tmp_path):
+    spool = Spool(tmp_path / "state" / "outbox.sqlite3")
+    yield spool
+    spool.close()
+
+
+def fill(spool, per_topic, topics=("a", "b")):
+    sender = spool.save_sender(CREDS, "Test", "1")
+    for i in range(per_topic):
+        for topic in topics:
+            spool.append(sender, Message.to_stream("general", topic, f"{topic}{i}"))
+    return sender
+
+
+def contents(rows):
+    return [row.message.content for row in rows]
+
+
+def test_the_file_and_its_folder_are_private(spool):
+    assert stat.S_IMODE(spool.path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(spool.path.parent.stat().st_mode) == 0o700
+
+
+def test_a_file_that_is_not_a_spool_is_a_clear_error(tmp_path):
+    bogus = tmp_path / "notes.txt"
+    bogus.write_text("this is not a database, just some notes that are long enough " * 20)
+    with pytest.raises(ConfigError) as caught:
+        Spool(bogus)
+    assert str(bogus) in str(caught.value) and "OUTBOX_PATH" in str(caught.value)
+
+
+def test_opening_a_missing_spool_without_create_names_it(tmp_path):
+    with pytest.raises(ConfigError) as caught:
+        Spool(tmp_path / "typo.sqlite3", create=False)
+    assert "typo.sqlite3" in str(caught.value) and "--outbox" in str(caught.value)
+    assert not (tmp_path / "typo.sqlite3").exists()
+
+
+def test_a_claim_takes_each_key_in_order_and_a_second_worker_gets_nothing_of_it(spool):
+    fill(spool, 3)
+    first = spool.claim("w1", lease=30)
+    assert contents(first) == ["a0", "b0", "a1", "b1", "a2", "b2"]
+    assert spool.claim("w2", lease=30) == []
+    spool.release("w1")
+    assert contents(spool.claim("w2", lease=30)) == ["a0", "b0", "a1", "b1", "a2", "b2"]
+
+
+def test_claims_are_bounded_so_memory_is_too(spool):
+    fill(spool, 50, topics=[f"t{i}" for i in range(10)])
+    rows = spool.claim("w1", lease=30, max_keys=4, per_key=5)
+    assert len(rows) == 20 and len({row.key for row in rows}) == 4
+
+
+def test_an_expired_lease_lets_another_worker_take_over(spool):
+    fill(spool, 1, topics=["a"])
+    assert contents(spool.claim("w1", lease=0.05)) == ["a0"]
+    time.sleep(0.1)
+    assert contents(spool.claim("w2", lease=30)) == ["a0"]
+
+
+def test_leases_of_a_process_that_is_gone_are_released_at_once(spool):
+    fill(spool, 2, topics=["a"])
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                              text=True, check=True)
+    ghost = f"{socket.gethostname()}:{int(finished.stdout)}:deadbeef"
+    alive = f"{socket.gethostname()}:{os.getpid()}:cafe"
+    assert contents(spool.claim(ghost, lease=300)) == ["a0", "a1"]
+    fill(spool, 1, topics=["b"])
+    assert contents(spool.claim(alive, lease=300)) == ["b0"]
+    assert spool.release_orphans() == 1  # the ghost's; ours is kept
+    assert contents(spool.claim("w3", lease=30)) == ["a0", "a1"]
+
+
+def test_a_failed_head_holds_back_its_key_but_not_others(spool):
+    fill(spool, 2)
+    rows = spool.claim("w1", lease=30)
+    spool.retry_later(rows[0], "w1", "server down", delay=60)  # a0 must wait, and so must a1
+    spool.delivered(rows[1])
+    spool.delivered(rows[3])
+    spool.release("w1")
+    assert spool.claim("w2", lease=30) == []
+    status = spool.status()
+    assert (status.pending, status.waiting, status.delivered) == (2, 1, 2)
+    assert status.last_error == "server down"
+
+
+def test_a_dead_row_keeps_its_reason_and_lets_the_rows_behind_it_go(spool):
+    fill(spool, 2, topics=["a"])
+    head = spool.claim("w1", lease=30)[0]
+    spool.bury(head, "w1", "channel 'general' does not exist")
+    spool.release("w1")
+    assert contents(spool.claim("w2", lease=30)) == ["a1"]
+    status = spool.status()
+    assert status.dead == 1
+    assert status.dead_messages[0]["reason"] == "channel 'general' does not exist"
+    assert status.dead_messages[0]["to"] == "#general > a"
+    spool.release("w2")
+    assert spool.requeue_dead() == 1
+    assert contents(spool.claim("w3", lease=30)) == ["a0", "a1"]
+
+
+def test_a_held_sender_is_not_claimed_until_its_time(spool):
+    sender = fill(spool, 1, topics=["a"])
+    spool.hold_sender(sender, 0.2, failed=True)
+    assert spool.claim("w1", lease=30) == []
+    time.sleep(0.25)
+    assert contents(spool.claim("w1", lease=30)) == ["a0"]
+    assert spool.sender_failures(sender) == 1
+
+
+def test_saving_a_sender_again_refreshes_its_key(spool):
+    first = spool.save_sender(CREDS, "Test", "1")
+    fixed = Credentials(CREDS.site, CREDS.email, "new-key")
+    assert spool.save_sender(fixed, "Test", "1") == first
+    assert spool.sender(first).credentials.api_key == "new-key"
+    assert "new-key" not in repr(spool.sender(first))
+
+
+def test_default_path_order(tmp_path):
+    config = tmp_path / "conf" / "wyzepal_trac_config.py"
+    config.parent.mkdir()
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {"HOME": str(home), "XDG_STATE_HOME": str(tmp_path / "xdg")}
+    path = default_outbox_path
+    assert str(path("trac", explicit="/x/given.sqlite3", env={"WYZEPAL_OUTBOX": "/x/env"})) == "/x/given.sqlite3"
+    assert str(path("trac", configured="/x/conf", env={"WYZEPAL_OUTBOX": "/x/env"})) == "/x/env"
+    assert path("trac", configured="spool.db", config_path=str(config), env=env) == config.parent / "spool.db"
+    assert path("trac", env=env) == tmp_path / "xdg" / "wyzepal-integrations" / "trac-outbox.sqlite3"
+    assert path("trac", env={"HOME": str(home)}) == (
+        home / ".local" / "state" / "wyzepal-integrations" / "trac-outbox.sqlite3")
+    assert path("trac", config_path=str(config), env={}) == config.parent / ".wyzepal_trac_outbox.sqlite3"
+    assert path("trac", env={}) == private_temp_dir() / "trac-outbox.sqlite3"
+
+
+def test_a_home_that_cannot_hold_state_falls_through_to_the_next_place(tmp_path):
+    not_a_folder = tmp_path / "home-is-a-file"
+    not_a_folder.write_text("")
+    env = {"HOME": str(not_a_folder)}
+    assert default_outbox_path("git", env=env) == private_temp_dir() / "git-outbox.sqlite3"
+
+
+def test_a_temp_folder_someone_else_could_write_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr("tempfile.gettempdir", lambda: str(tmp_path))
+    planted = private_temp_dir()
+    planted.chmod(0o777)
+    with pytest.raises(ConfigError) as caught:
+        private_temp_dir()
+    assert str(planted) in str(caught.value)
