@@ -22,6 +22,8 @@ REPO = HERE.parent.parent
 def bridge_env(server: Any, **extra: str) -> dict[str, str]:
     """The environment a Hubot user sets: HUBOT_WYZEPAL_SITE, _USER and _API_KEY."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WYZEPAL_", "HUBOT_"))}
+    if env.get("PYTHONPATH"):  # children may run in another folder
+        env["PYTHONPATH"] = os.pathsep.join(os.path.abspath(p) for p in env["PYTHONPATH"].split(os.pathsep))
     env.update(HUBOT_WYZEPAL_SITE=server.site, HUBOT_WYZEPAL_USER=HUBOT[0], HUBOT_WYZEPAL_API_KEY=HUBOT[1])
     env.update(extra)
     return env

@@ -30,6 +30,8 @@ log = logging.getLogger("wyzepal_hubot.bridge")
 
 #: Retries while looking up who the bot is: a server that is down at start is waited for.
 STARTUP_BACKOFF = RetryPolicy(base=0.5, cap=30.0)
+#: How long a stopping bridge waits for the server to delete its event queue.
+QUEUE_DELETE_SECONDS = 3.0
 
 
 class Bridge:
@@ -55,6 +57,7 @@ class Bridge:
         self.addressing: Optional[Addressing] = None
         self.stream: Optional[EventStream] = None
         self.failure: Optional[BaseException] = None
+        self._listener: Optional[threading.Thread] = None
 
     def _client(self, cls: type[Client]) -> Client:
         return cls.from_credentials(self.integration.settings.credentials,
@@ -66,14 +69,14 @@ class Bridge:
     def run(self) -> None:
         """Serve until stopped; raises APIError when the server refuses the bot for good."""
         reader = threading.Thread(target=self._read_requests, name="wyzepal-hubot-stdin", daemon=True)
-        listener = threading.Thread(target=self._listen, name="wyzepal-hubot-events", daemon=True)
+        self._listener = threading.Thread(target=self._listen, name="wyzepal-hubot-events", daemon=True)
         try:
             bot = self._who_am_i()
             self.addressing = Addressing(bot, self.robot_name, self.robot_alias)
             self._announce_users()
             self.delivery.start()
             reader.start()
-            listener.start()
+            self._listener.start()
             self.stop_event.wait()
         except Stopped:
             pass
@@ -84,8 +87,8 @@ class Bridge:
 
     def shutdown(self) -> None:
         self.stop_event.set()
-        if self.stream is not None:
-            self.stream.close()
+        if self._listener is not None and self._listener.is_alive():
+            self._listener.join(QUEUE_DELETE_SECONDS)  # its stream deletes the queue on the way out
         if self.delivery.running:
             if not self.delivery.close(self.drain_seconds):
                 log.warning("stopping with answers not yet delivered; Hubot gives them to the next bridge")

@@ -94,7 +94,7 @@ def _topic(room: Room, text: str, user: Optional[Person], defaults: Defaults) ->
 def _link(room: ChannelRoom) -> str:
     """A link to a channel's topic, or its name in plain text when the link syntax cannot hold it."""
     if _LINK_UNSAFE.search(room.stream + (room.topic or "")):
-        return plain(f"#{room.stream} > {room.topic}")
+        return "#" + plain(f"{room.stream} > {room.topic}")
     return f"#**{room.stream}>{room.topic}**"
 
 

@@ -19,8 +19,11 @@ afterEach(async () => {
 })
 
 test('the adapter emits connected once the bridge is ready, and knows the bot', async () => {
-  const bot = await start()
-  await bot.connected
+  let connected
+  const bot = await start({
+    beforeRun: robot => { connected = new Promise(resolve => robot.adapter.once('connected', resolve)) }
+  })
+  await connected
   assert.equal(bot.adapter.name, 'WyzePal')
   assert.deepEqual(bot.adapter.bot, { id: 9, name: 'Hubot', email: 'hubot@example.com' })
   const [start0] = records(bot.log)
@@ -166,4 +169,30 @@ test('when Hubot shuts down, the bridge sees end of input and exits', async () =
   await bot.stop()
   assert.equal(records(bot.log).at(-1).event, 'eof')
   assert.equal(bot.adapter.bridge.running, false)
+})
+
+test('as under bin/hubot, messages that arrive while scripts load wait for them', async () => {
+  let loadScripts
+  const bot = await start({
+    script: [messageLine(108, 'early bird')],
+    beforeRun: robot => {
+      robot.adapter.once('connected', () => { loadScripts = () => robot.emit('scripts have loaded', robot) })
+    }
+  })
+  await bot.connected
+  await new Promise(resolve => setTimeout(resolve, 200))
+  const heard = new Promise(resolve => bot.robot.hear(/early/, res => resolve(res.message.id)))
+  loadScripts()
+  assert.equal(await heard, 108)
+})
+
+test('messages are not held forever when no one says the scripts have loaded', async () => {
+  const bot = await start({
+    script: [messageLine(109, 'patient')],
+    scriptsHoldMs: 100,
+    beforeRun: robot => robot.adapter.once('connected', () => {})
+  })
+  const heard = await new Promise(resolve => bot.robot.hear(/patient/, res => resolve(res.message.id)))
+  assert.equal(heard, 109)
+  assert.ok(bot.logger.find('warn', /scripts have not loaded yet/))
 })

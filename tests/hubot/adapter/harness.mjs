@@ -18,7 +18,7 @@ export function assertInstalledAdapterIsCurrent () {
     'src/protocol.mjs', 'src/options.mjs']) {
     const installed = path.join(INSTALLED, file)
     assert.ok(existsSync(installed) && readFileSync(installed, 'utf8') === readFileSync(path.join(SOURCE, file), 'utf8'),
-      `tests/hubot/node_modules/hubot-wyzepal/${file} differs from the source: run npm install --prefix tests/hubot`)
+      `tests/hubot/node_modules/hubot-wyzepal/${file} differs from the source: run npm ci --prefix tests/hubot --install-links`)
   }
 }
 
@@ -59,7 +59,9 @@ export async function eventually (check, ms = 5000, what = 'condition') {
 }
 
 // A Robot running the adapter against the stand-in bridge with `env` added.
-export async function startRobot ({ env = {}, script, exit, backoff, command, args, name = 'Hubot' } = {}) {
+// `beforeRun(robot)` runs after the adapter is loaded and before robot.run(), as bin/hubot does its set-up.
+export async function startRobot ({ env = {}, script, exit, backoff, command, args, name = 'Hubot', beforeRun, scriptsHoldMs } = {}) {
+  assertInstalledAdapterIsCurrent()
   const log = tempFile('stand-in.log')
   const logger = capturingLogger()
   const exits = []
@@ -69,12 +71,13 @@ export async function startRobot ({ env = {}, script, exit, backoff, command, ar
     env: { ...process.env, STAND_IN_LOG: log, ...(script ? { STAND_IN_SCRIPT: JSON.stringify(script) } : {}), ...env },
     backoff: backoff ?? { initialMs: 50, maxMs: 200, stableMs: 10000 },
     handleSignals: false,
+    scriptsHoldMs,
     exit: exit ?? (code => exits.push(code))
   }
   const robot = new Robot({ use: r => new WyzePalAdapter(r, options) }, false, name)
   robot.logger = logger
   await robot.loadAdapter()
-  const connected = new Promise(resolve => robot.adapter.once('connected', resolve))
+  await beforeRun?.(robot)
   await robot.run()
   return {
     robot,
@@ -82,7 +85,9 @@ export async function startRobot ({ env = {}, script, exit, backoff, command, ar
     logger,
     log,
     exits,
-    connected,
+    get connected () {
+      return eventually(() => robot.adapter.bot, 5000, 'the bridge to be ready')
+    },
     async stop () {
       robot.shutdown()
       await robot.adapter.stopped()

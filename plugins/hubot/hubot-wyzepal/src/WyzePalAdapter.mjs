@@ -16,8 +16,10 @@ export class WyzePalAdapter extends Adapter {
   #lastMessageId = null
   #signalHandler = null
   #stopped = null
+  #held = null
+  #holdTimer = null
 
-  // options: { command, args, env, backoff, handleSignals, exit, bridge } (see options.mjs).
+  // options: { command, args, env, backoff, handleSignals, exit, bridge, scriptsHoldMs } (see options.mjs).
   constructor (robot, options = {}) {
     super(robot)
     this.name = 'WyzePal'
@@ -80,6 +82,7 @@ export class WyzePalAdapter extends Adapter {
       process.off('SIGINT', this.#signalHandler)
       this.#signalHandler = null
     }
+    clearTimeout(this.#holdTimer)
     this.#pending.settleAll({ ok: false, error: 'Hubot is shutting down' })
     this.#stopped = this.bridge.stop()
     super.close()
@@ -123,6 +126,9 @@ export class WyzePalAdapter extends Adapter {
     if (!this.#connected) {
       this.#connected = true
       this.robot.logger.info(`connected to ${value.site} as ${value.bot?.email}`)
+      if (this.listenerCount('connected') > 0) {
+        this.#holdUntilScriptsLoad()
+      }
       this.emit('connected')
     } else {
       this.robot.logger.info(`reconnected to ${value.site}; ${this.#pending.size} answers resent`)
@@ -135,7 +141,26 @@ export class WyzePalAdapter extends Adapter {
     }
   }
 
-  async #onMessage (value) {
+  // bin/hubot loads the scripts when the adapter says `connected`; messages that
+  // arrive meanwhile wait for 'scripts have loaded' (or scriptsHoldMs) instead of
+  // reaching a robot without listeners.
+  #holdUntilScriptsLoad () {
+    this.#held = []
+    const release = () => {
+      clearTimeout(this.#holdTimer)
+      const held = this.#held ?? []
+      this.#held = null
+      held.forEach(value => this.#deliver(value))
+    }
+    this.robot.events.once('scripts have loaded', release)
+    this.#holdTimer = setTimeout(() => {
+      this.robot.logger.warn('scripts have not loaded yet; passing the waiting messages to Hubot anyway')
+      release()
+    }, this.options.scriptsHoldMs ?? 30000)
+    this.#holdTimer.unref?.()
+  }
+
+  #onMessage (value) {
     if (!value.user || typeof value.text !== 'string' || !value.room) {
       this.robot.logger.warn(`ignored a message line without user, text or room (id ${value.id})`)
       return
@@ -143,6 +168,14 @@ export class WyzePalAdapter extends Adapter {
     if (Number.isInteger(value.id)) {
       this.#lastMessageId = Math.max(this.#lastMessageId ?? 0, value.id)
     }
+    if (this.#held) {
+      this.#held.push(value)
+      return
+    }
+    this.#deliver(value)
+  }
+
+  async #deliver (value) {
     const user = this.#remember(value.user, value.room)
     try {
       await this.receive(new TextMessage(user, value.text, value.id))
