@@ -227,3 +227,16 @@ def test_sigterm_stops_a_bridge_cleanly(server, client):
     assert handler.received == signal.SIGTERM and stop.is_set()
     assert signal.getsignal(signal.SIGTERM) == previous
     assert server.queue_ids() == []
+
+
+def test_resume_after_catches_up_what_came_while_the_bridge_was_not_running(server, client):
+    first = post(server, "handled before the restart")
+    post(server, "sent while restarting")
+    post(server, "also while restarting")
+    states = []
+    with EventStream(client, ["message"], backoff=FAST, resume_after=first, on_register=states.append) as stream:
+        messages = stream.messages()
+        assert [next(messages)["content"] for _ in range(2)] == ["sent while restarting", "also while restarting"]
+        post(server, "live")
+        assert next(messages)["content"] == "live"
+    assert len(states) == 1 and states[0]["queue_id"] and states[0]["max_message_id"] >= first + 2

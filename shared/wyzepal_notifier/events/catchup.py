@@ -7,9 +7,9 @@ queue's ``max_message_id`` and handed over as ordinary message events.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Iterator, Optional
 
-from ..client import Client
+from ..client import NO_RETRY, Client
 
 PAGE_SIZE = 200
 
@@ -22,17 +22,14 @@ def message_narrow(narrow: Optional[list], all_public_streams: bool) -> list:
     return terms
 
 
-def missed_messages(client: Client, after_id: int, up_to_id: Optional[int], narrow: list,
-                    call: Callable[[Callable[[], Any]], Any]) -> Iterator[dict[str, Any]]:
-    """Messages with ``after_id < id <= up_to_id`` (no upper bound when None), oldest first.
-
-    ``call`` runs each request (the event stream passes its interruptible runner).
-    """
+def missed_messages(client: Client, after_id: int, up_to_id: Optional[int],
+                    narrow: list) -> Iterator[dict[str, Any]]:
+    """Messages with ``after_id < id <= up_to_id`` (no upper bound when None), oldest first."""
     anchor = after_id
     while True:
         params = {"anchor": anchor, "include_anchor": False, "num_before": 0, "num_after": PAGE_SIZE,
                   "narrow": narrow, "apply_markdown": False}
-        answer = call(lambda params=params: client.call("GET", "messages", params))
+        answer = client.call("GET", "messages", params, retry=NO_RETRY)  # the event stream retries
         messages = sorted(answer.get("messages", []), key=lambda m: m["id"])
         for message in messages:
             if message["id"] <= anchor:

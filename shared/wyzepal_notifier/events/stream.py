@@ -25,7 +25,7 @@ from ..client import Client, RetryPolicy
 from ..client.retry import NO_RETRY
 from ..errors import APIError, RateLimited, ServerUnreachable, WyzePalError
 from .catchup import as_event, message_narrow, missed_messages
-from .interruptible import Stopped, call_unless_stopped, sleep_unless_stopped
+from .interruptible import InterruptibleCaller, Stopped, sleep_unless_stopped
 
 log = logging.getLogger("wyzepal_notifier.events")
 T = TypeVar("T")
@@ -40,7 +40,9 @@ class EventStream:
 
     def __init__(self, client: Client, event_types: Optional[list[str]] = None, narrow: Optional[list] = None, *,
                  all_public_streams: bool = False, stop: Optional[threading.Event] = None,
-                 backoff: RetryPolicy = EVENTS_BACKOFF, catch_up: bool = True) -> None:
+                 backoff: RetryPolicy = EVENTS_BACKOFF, catch_up: bool = True,
+                 on_register: Optional[Callable[[dict[str, Any]], None]] = None,
+                 resume_after: Optional[int] = None) -> None:
         self.client = client
         self.event_types = event_types
         self.narrow = narrow or []
@@ -48,13 +50,18 @@ class EventStream:
         self.backoff = backoff
         self.catch_up = catch_up and (event_types is None or "message" in event_types)
         self.stop_event = stop or threading.Event()
+        #: Called with the server's answer to each ``POST /register`` (e.g. to say "connected").
+        self.on_register = on_register
         self.queue_id: Optional[str] = None
         self.last_event_id = -1
-        #: The newest message id handed over (or known when the first queue was made).
-        self.last_message_id: Optional[int] = None
+        #: The newest message id handed over (or known when the first queue was made). Given
+        #: (``resume_after``) before the first queue, the messages after it are caught up first:
+        #: a bridge restarted with the last id it handled misses nothing.
+        self.last_message_id: Optional[int] = resume_after
         self.registrations = 0
         self._failures = 0
         self._backlog: list[dict[str, Any]] = []
+        self._caller = InterruptibleCaller(self.stop_event)
 
     def __repr__(self) -> str:
         return f"EventStream(queue_id={self.queue_id!r}, last_event_id={self.last_event_id})"
@@ -85,6 +92,7 @@ class EventStream:
     def close(self) -> None:
         """Stop and delete the queue on the server (best effort: it expires anyway)."""
         self.stop()
+        self._caller.close()
         queue_id, self.queue_id = self.queue_id, None
         if queue_id is None:
             return
@@ -123,6 +131,8 @@ class EventStream:
             event_types=self.event_types, narrow=self.narrow, all_public_streams=self.all_public_streams,
             retry=NO_RETRY))
         self.queue_id, self.last_event_id = state["queue_id"], int(state.get("last_event_id", -1))
+        if self.on_register is not None:
+            self.on_register(state)
         self.registrations += 1
         newest = state.get("max_message_id")
         if not self.catch_up:
@@ -132,8 +142,7 @@ class EventStream:
             return
         log.info("event queue replaced; fetching messages after %d", self.last_message_id)
         fetched = self._retrying(lambda: list(missed_messages(
-            self.client, self.last_message_id or 0, newest,
-            message_narrow(self.narrow, self.all_public_streams), self._call)))
+            self.client, self.last_message_id or 0, newest, message_narrow(self.narrow, self.all_public_streams))))
         for message in fetched:
             event = as_event(message)
             if self._is_new(event):
@@ -176,7 +185,7 @@ class EventStream:
     # -- waiting and retrying --------------------------------------------------------
 
     def _call(self, func: Callable[[], T]) -> T:
-        return call_unless_stopped(func, self.stop_event)
+        return self._caller.call(func)
 
     def _retrying(self, func: Callable[[], T]) -> T:
         """``func`` until it works; permanent refusals (bad key, bad narrow) are raised."""

@@ -68,6 +68,7 @@ class Courier:
         self._client_factory = client_factory or self._default_client
         self._clients: dict[int, tuple[Sender, Client]] = {}
         self._lease_renewed = 0.0
+        self._checked: set[int] = set()
 
     def _default_client(self, sender: Sender) -> Client:
         return Client.from_credentials(sender.credentials, client_name=sender.client_name,
@@ -80,9 +81,12 @@ class Courier:
             raise Interrupted()
 
     def client_for(self, sender_id: int) -> Client:
-        """The sender's client, rebuilt when its credentials changed in the spool."""
-        sender = self.spool.sender(sender_id)
+        """The sender's client, rebuilt when its credentials changed in the spool (checked once a round)."""
         cached = self._clients.get(sender_id)
+        if cached is not None and sender_id in self._checked:
+            return cached[1]
+        sender = self.spool.sender(sender_id)
+        self._checked.add(sender_id)
         if cached is not None and cached[0] == sender:
             return cached[1]
         if cached is not None:
@@ -101,6 +105,7 @@ class Courier:
         result = RoundResult()
         rows = self.spool.claim(self.worker, lease=self.lease)
         result.claimed = len(rows)
+        self._checked.clear()
         self._lease_renewed = time.monotonic()
         held: set[int] = set()
         try:

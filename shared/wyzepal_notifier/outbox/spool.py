@@ -114,12 +114,41 @@ def worker_identity() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+_PROCESS_LOCKS: dict[str, threading.RLock] = {}
+_PROCESS_LOCKS_GUARD = threading.Lock()
+
+
+def _process_lock(path: Path) -> threading.RLock:
+    """One lock per spool file in this process.
+
+    The host's ``put`` and the worker thread use separate connections; taking
+    turns on a Python lock costs microseconds, where SQLite's busy handler
+    would sleep a millisecond or more. Other processes still meet SQLite's.
+    """
+    key = os.path.realpath(path)
+    with _PROCESS_LOCKS_GUARD:
+        return _PROCESS_LOCKS.setdefault(key, threading.RLock())
+
+
+def _forget_locks_after_fork() -> None:
+    """A forked child starts with fresh locks: a thread holding one did not come along."""
+    _PROCESS_LOCKS.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_locks_after_fork)
+
+
 class Spool:
     """One connection to a spool file; safe to share between threads."""
 
-    def __init__(self, path: os.PathLike | str, *, create: bool = True, busy_timeout: float = 10.0) -> None:
+    def __init__(self, path: os.PathLike | str, *, create: bool = True, busy_timeout: float = 10.0,
+                 synchronous: str = "NORMAL") -> None:
         self.path = Path(path)
-        self._lock = threading.RLock()
+        if synchronous.upper() not in ("OFF", "NORMAL", "FULL", "EXTRA"):
+            raise ValueError(f"synchronous must be OFF, NORMAL, FULL or EXTRA, not {synchronous!r}")
+        self._synchronous = synchronous.upper()
+        self._lock = _process_lock(self.path)
         if create:
             _create_private(self.path)
         elif not self.path.is_file():
@@ -135,7 +164,7 @@ class Spool:
 
     def _prepare(self) -> None:
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute(f"PRAGMA synchronous={self._synchronous}")
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise sqlite3.DatabaseError(f"it was written by a newer version (schema {version})")
