@@ -184,3 +184,19 @@ def test_integration_send_uses_the_outbox_named_by_outbox_path(devserver, tmp_pa
     assert spool.is_file()
     assert [m["content"] for m in devserver.messages("ci")] == ["deployed"]
     assert Spool(spool).status().delivered == 1
+
+
+def test_an_unusable_outbox_path_falls_back_to_a_private_folder_and_loses_nothing(devserver, tmp_path, monkeypatch,
+                                                                                   caplog):
+    monkeypatch.setattr("tempfile.gettempdir", lambda: str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    integration = Deploys.from_values({"WYZEPAL_SITE": devserver.site, "WYZEPAL_USER": BOT, "WYZEPAL_API_KEY": KEY,
+                                       "STREAM_FOR_NOTIFICATIONS": "ci",
+                                       "OUTBOX_PATH": str(blocker / "outbox.sqlite3")}, env={})
+    assert integration.send(Message.to_stream("ci", "prod", "still delivered"))
+    integration.close(10)
+    assert [m["content"] for m in devserver.messages("ci")] == ["still delivered"]
+    assert "a-file" in caplog.text and "instead" in caplog.text
+    assert list((tmp_path / "tmp").glob("wyzepal-integrations-*/deploys-outbox.sqlite3"))

@@ -199,3 +199,33 @@ def test_two_host_processes_sharing_one_spool_send_nothing_twice(devserver, spoo
         for topic in ("t0", "t1"):
             mine = [c for c in contents if c.startswith(f"{tag}-{topic}-")]
             assert mine == [f"{tag}-{topic}-{i}" for i in range(20)]
+
+
+EXITING_HOST = textwrap.dedent("""
+    import sys
+    from wyzepal_notifier import Credentials, Message
+    from wyzepal_notifier.outbox import Outbox
+    site, path = sys.argv[1:3]
+    outbox = Outbox(path, Credentials(site, "bot@example.com", "x" * 32))
+    outbox.put(Message.to_stream("general", "exit", "sent on the way out"))
+    # no flush, no close: the host just ends
+""")
+
+
+def test_at_exit_the_host_flushes_what_it_queued(devserver, spool_path, tmp_path):
+    script = tmp_path / "host.py"
+    script.write_text(EXITING_HOST)
+    subprocess.run([sys.executable, str(script), devserver.site, str(spool_path)], env=environment(),
+                   check=True, timeout=30)
+    assert [m["content"] for m in devserver.messages()] == ["sent on the way out"]
+
+
+def test_at_exit_a_down_server_costs_the_host_only_the_exit_timeout(devserver, spool_path, tmp_path):
+    script = tmp_path / "host.py"
+    script.write_text(EXITING_HOST)
+    devserver.stop()
+    started = time.monotonic()
+    subprocess.run([sys.executable, str(script), devserver.site, str(spool_path)], check=True, timeout=30,
+                   env=environment(WYZEPAL_OUTBOX_EXIT_TIMEOUT="0.5"))
+    assert time.monotonic() - started < 5, "the host's exit waited for a server that is down"
+    assert Spool(spool_path).status().pending == 1, "and the message waits in the spool"

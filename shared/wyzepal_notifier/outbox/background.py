@@ -55,7 +55,7 @@ class Outbox:
 
     def _open(self) -> None:
         self._pid = os.getpid()
-        self._spool = Spool(self.path)
+        self._spool = Spool(self.path, checkpoints=False)  # the worker's connection does them
         self._sender_id = (self._spool.save_sender(self.credentials, self.client_name, self.client_version)
                            if self.credentials is not None else None)
         self._stopping = threading.Event()

@@ -143,8 +143,11 @@ class Spool:
     """One connection to a spool file; safe to share between threads."""
 
     def __init__(self, path: os.PathLike | str, *, create: bool = True, busy_timeout: float = 10.0,
-                 synchronous: str = "NORMAL") -> None:
+                 synchronous: str = "NORMAL", checkpoints: bool = True) -> None:
+        """``checkpoints=False`` for the host's connection: the worker's connection folds the
+        write-ahead log back into the file (the one step that syncs to disk), off the host's path."""
         self.path = Path(path)
+        self._checkpoints = checkpoints
         if synchronous.upper() not in ("OFF", "NORMAL", "FULL", "EXTRA"):
             raise ValueError(f"synchronous must be OFF, NORMAL, FULL or EXTRA, not {synchronous!r}")
         self._synchronous = synchronous.upper()
@@ -165,6 +168,8 @@ class Spool:
     def _prepare(self) -> None:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(f"PRAGMA synchronous={self._synchronous}")
+        if not self._checkpoints:
+            self._db.execute("PRAGMA wal_autocheckpoint=0")
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise sqlite3.DatabaseError(f"it was written by a newer version (schema {version})")
