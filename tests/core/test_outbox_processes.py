@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import collections
+import json
 import os
 import signal
 import subprocess
@@ -229,3 +230,12 @@ def test_at_exit_a_down_server_costs_the_host_only_the_exit_timeout(devserver, s
                    env=environment(WYZEPAL_OUTBOX_EXIT_TIMEOUT="0.5"))
     assert time.monotonic() - started < 5, "the host's exit waited for a server that is down"
     assert Spool(spool_path).status().pending == 1, "and the message waits in the spool"
+
+
+def test_status_as_json_of_the_spool_named_by_the_environment(devserver, spool_path):
+    fill(devserver, spool_path, ["a"], 2)
+    result = cli("outbox", "status", "--json", WYZEPAL_OUTBOX=str(spool_path))
+    assert result.returncode == 0, result.stderr
+    status = json.loads(result.stdout)
+    assert (status["path"], status["pending"], status["dead"]) == (str(spool_path), 2, 0)
+    assert status["oldest_pending"] <= time.time()

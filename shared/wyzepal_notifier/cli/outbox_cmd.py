@@ -6,10 +6,11 @@ Exit status: 0 nothing is left undelivered, 1 messages remain (pending or dead),
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import time
-from typing import Optional
+from typing import Iterator, Optional
 
 from ..config import resolve_credentials
 from ..outbox.detached import CLI_TOOL
@@ -52,45 +53,38 @@ def _action(actions: argparse._SubParsersAction, name: str, help_text: str, func
     return parser
 
 
-def open_spool(args: argparse.Namespace) -> Spool:
+@contextlib.contextmanager
+def opened_spool(args: argparse.Namespace) -> Iterator[Spool]:
     """The named spool; a missing file is a usage error, not an empty spool (a typo must show)."""
-    path = default_outbox_path(args.tool or CLI_TOOL, explicit=args.outbox)
-    return Spool(path, create=False)
-
-
-@exits_cleanly
-def run_flush(args: argparse.Namespace) -> int:
-    spool = open_spool(args)
+    spool = Spool(default_outbox_path(args.tool or CLI_TOOL, explicit=args.outbox), create=False)
     try:
-        spool.wake_senders()  # someone asked for delivery now: skip the backoff waits
-        report = _drain_with_progress(spool, args.timeout)
-        return _summary(spool, report)
+        yield spool
     finally:
         spool.close()
 
 
 @exits_cleanly
+def run_flush(args: argparse.Namespace) -> int:
+    with opened_spool(args) as spool:
+        spool.wake_senders()  # someone asked for delivery now: skip the backoff waits
+        return _summary(spool, _drain_with_progress(spool, args.timeout))
+
+
+@exits_cleanly
 def run_retry(args: argparse.Namespace) -> int:
-    spool = open_spool(args)
-    try:
+    with opened_spool(args) as spool:
         sender = None
         if args.config:
             sender = spool.save_sender(resolve_credentials(args.config), "WyzePalCLI", __version__)
         count = spool.requeue_dead(args.ids or (), sender_id=sender)
         print(f"{count} dead message{'s' if count != 1 else ''} queued again")
-        report = _drain_with_progress(spool, args.timeout)
-        return _summary(spool, report)
-    finally:
-        spool.close()
+        return _summary(spool, _drain_with_progress(spool, args.timeout))
 
 
 @exits_cleanly
 def run_status(args: argparse.Namespace) -> int:
-    spool = open_spool(args)
-    try:
+    with opened_spool(args) as spool:
         status = spool.status()
-    finally:
-        spool.close()
     if args.json:
         print(json.dumps(status.as_dict(), indent=2))
     else:
