@@ -1,6 +1,7 @@
 """Queue a message and leave: ``wyzepal-integrations send --outbox`` for shell hooks."""
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -12,6 +13,8 @@ from ..message import Message
 from ..version import __version__
 from .paths import default_outbox_path
 from .spool import Spool
+
+log = logging.getLogger("wyzepal_notifier.outbox")
 
 #: The spool ``send --outbox`` and ``outbox flush`` use when no path is given.
 CLI_TOOL = "cli"
@@ -27,7 +30,11 @@ def enqueue_detached(message: Message, credentials: Credentials, path: Union[str
         spool.append(sender, message.checked())
     finally:
         spool.close()
-    start_worker(spool_path)
+    try:
+        start_worker(spool_path)
+    except OSError as exc:  # the message is safe; only its prompt delivery is not
+        log.warning("message queued in %s, but no worker could be started (%s); "
+                    "run: wyzepal-integrations outbox flush --outbox %s", spool_path, exc, spool_path)
     return spool_path
 
 
