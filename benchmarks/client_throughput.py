@@ -16,7 +16,6 @@ import sys
 import time
 
 from _devserver import BENCH_KEY, BENCH_USER, devserver_process
-
 from wyzepal_notifier import Client, Message
 
 

@@ -24,11 +24,11 @@ class Message:
     to: tuple[str, ...] = field(default_factory=tuple)
 
     @classmethod
-    def to_stream(cls, stream: str, topic: str, content: str) -> "Message":
+    def to_stream(cls, stream: str, topic: str, content: str) -> Message:
         return cls(content=content, stream=stream, topic=topic)
 
     @classmethod
-    def direct(cls, to: Iterable[str] | str, content: str) -> "Message":
+    def direct(cls, to: Iterable[str] | str, content: str) -> Message:
         recipients = (to,) if isinstance(to, str) else tuple(to)
         return cls(content=content, to=recipients)
 
@@ -43,7 +43,7 @@ class Message:
             return "dm:" + ",".join(sorted(self.to))
         return f"stream:{self.stream}\x00{self.topic or ''}"
 
-    def checked(self) -> "Message":
+    def checked(self) -> Message:
         """Refuse what the server would refuse; shorten what it would cut badly."""
         if not self.content or not self.content.strip():
             raise MessageRejected("message content is empty; nothing to send")
@@ -68,9 +68,10 @@ class Message:
         return json.dumps({"content": self.content, "stream": self.stream, "topic": self.topic, "to": list(self.to)})
 
     @classmethod
-    def from_json(cls, text: str) -> "Message":
+    def from_json(cls, text: str) -> Message:
         data: dict[str, Any] = json.loads(text)
-        return cls(content=data["content"], stream=data.get("stream"), topic=data.get("topic"), to=tuple(data.get("to") or ()))
+        return cls(content=data["content"], stream=data.get("stream"), topic=data.get("topic"),
+                   to=tuple(data.get("to") or ()))
 
 
 def shorten_topic(topic: str, limit: int = MAX_TOPIC_LENGTH) -> str:

@@ -9,7 +9,6 @@ import textwrap
 from importlib import metadata
 
 import pytest
-
 from wyzepal_notifier.devserver.runner import DevServer
 
 KEY = "clitestkey0123456789abcdefghijkl"

@@ -4,7 +4,6 @@ from __future__ import annotations
 import time
 
 import pytest
-
 from wyzepal_notifier import APIError, Client, Message, RateLimited, RetryPolicy, ServerUnreachable
 from wyzepal_notifier.client import normalize_site
 from wyzepal_notifier.devserver.runner import DevServer

@@ -5,7 +5,6 @@ import os
 import textwrap
 
 import pytest
-
 from wyzepal_notifier.config import (
     Field,
     InsecureConfigWarning,

@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from wyzepal_notifier.formatting import (
     bold,
     code_block,

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-
 from wyzepal_notifier import ConfigError, Integration, IntegrationManager, Message
 from wyzepal_notifier.config import Field
 
@@ -52,8 +51,8 @@ def test_without_configurations_one_default_configuration_matches_everything():
 def test_configurations_route_one_event_to_several_channels():
     integration = make(CONFIGURATIONS=[
         {"description": "security", "conditions": {"component": "security"}, "stream": "security"},
-        {"description": "release", "conditions": {"milestone": "1.*"}, "settings": {"STREAM_FOR_NOTIFICATIONS": "release",
-                                                                               "TOPIC": "1.0 work"}},
+        {"description": "release", "conditions": {"milestone": "1.*"},
+         "settings": {"STREAM_FOR_NOTIFICATIONS": "release", "TOPIC": "1.0 work"}},
         {"description": "everything"},
         {"description": "off", "enabled": False},
     ])
@@ -61,7 +60,8 @@ def test_configurations_route_one_event_to_several_channels():
     assert [c.description for c in integration.get_configs(event)] == ["security", "release", "everything"]
     assert integration.notify(event, render) == 3
     sent = integration.outbox.messages
-    assert [(m.stream, m.topic) for m in sent] == [("security", "tickets"), ("release", "1.0 work"), ("trac", "tickets")]
+    expected = [("security", "tickets"), ("release", "1.0 work"), ("trac", "tickets")]
+    assert [(m.stream, m.topic) for m in sent] == expected
     other = {"component": "ui", "milestone": "2.0", "title": "t"}
     assert [c.description for c in integration.get_configs(other)] == ["everything"]
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from wyzepal_notifier import Message, MessageRejected
 from wyzepal_notifier.message import MAX_CONTENT_LENGTH, MAX_TOPIC_LENGTH
 

@@ -25,7 +25,8 @@ SAMPLES = [
                                                    ("9b1e004", "dave", "Add tests for @**everyone** edge case")]},
 ]
 ROUTES = [
-    {"description": "security tickets", "conditions": {"kind": "ticket", "component": "security"}, "stream": "security"},
+    {"description": "security tickets", "conditions": {"kind": "ticket", "component": "security"},
+     "stream": "security"},
     {"description": "builds", "conditions": {"kind": "build"}, "stream": "ci"},
     {"description": "everything", "stream": "general"},
 ]

@@ -26,6 +26,7 @@ DEFAULT_CONNECT_TIMEOUT = 5.0
 DEFAULT_READ_TIMEOUT = 30.0
 #: Long polls wait up to a heartbeat (about 50 s) on the server; read for longer.
 LONG_POLL_READ_TIMEOUT = 90.0
+DEFAULT_RETRY = RetryPolicy()
 
 
 class Client:
@@ -47,7 +48,7 @@ class Client:
         cert_bundle: Optional[str] = None,
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
         read_timeout: float = DEFAULT_READ_TIMEOUT,
-        retry: RetryPolicy = RetryPolicy(),
+        retry: RetryPolicy = DEFAULT_RETRY,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.site = normalize_site(site)
@@ -63,7 +64,7 @@ class Client:
         self.session.headers["User-Agent"] = user_agent(client_name, client_version)
 
     @classmethod
-    def from_credentials(cls, credentials: Credentials, **options: Any) -> "Client":
+    def from_credentials(cls, credentials: Credentials, **options: Any) -> Client:
         return cls(credentials.site, credentials.email, credentials.api_key,
                    insecure=credentials.insecure, cert_bundle=credentials.cert_bundle, **options)
 
@@ -73,7 +74,7 @@ class Client:
     def close(self) -> None:
         self.session.close()
 
-    def __enter__(self) -> "Client":
+    def __enter__(self) -> Client:
         return self
 
     def __exit__(self, *exc_info: object) -> None:

@@ -5,7 +5,7 @@ import functools
 import platform
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def platform_description() -> str:
     """``Debian GNU/Linux; 12`` on Linux, ``Darwin; 23.1.0`` elsewhere."""
     try:

@@ -74,7 +74,7 @@ class Schema:
     def __post_init__(self) -> None:
         self._by_name = {f.name: f for f in self.fields}
 
-    def extended(self, more: Iterable[Field]) -> "Schema":
+    def extended(self, more: Iterable[Field]) -> Schema:
         merged = dict(self._by_name)
         merged.update({f.name: f for f in more})
         return Schema(list(merged.values()))

@@ -48,7 +48,7 @@ class Integration:
 
     @classmethod
     def load(cls, *, explicit: Optional[PathLike] = None, beside: Optional[PathLike] = None,
-             env: Optional[Mapping[str, str]] = None, **options: Any) -> "Integration":
+             env: Optional[Mapping[str, str]] = None, **options: Any) -> Integration:
         """Find and validate ``wyzepal_<id>_config.py``; raises one clear ConfigError."""
         settings = load_settings(cls.integration_id, cls.settings_fields, explicit=explicit, beside=beside,
                                  defaults=cls.default_settings, env=env)
@@ -56,7 +56,7 @@ class Integration:
 
     @classmethod
     def from_values(cls, values: Mapping[str, Any], path: str = "<settings>",
-                    env: Optional[Mapping[str, str]] = None, **options: Any) -> "Integration":
+                    env: Optional[Mapping[str, str]] = None, **options: Any) -> Integration:
         """Build from settings held elsewhere (trac.ini, a test's dict)."""
         settings = settings_from_values(values, path, cls.settings_fields, defaults=cls.default_settings, env=env)
         return cls(settings, **options)

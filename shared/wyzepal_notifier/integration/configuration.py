@@ -53,7 +53,7 @@ class Configuration(Mapping[str, Any]):
 
     @classmethod
     def from_entry(cls, entry: Mapping[str, Any], index: int, defaults: Mapping[str, Any],
-                   schema: Schema, path: str) -> "Configuration":
+                   schema: Schema, path: str) -> Configuration:
         """Build from one dict of ``CONFIGURATIONS``, validating its settings by the schema."""
         key = f"CONFIGURATIONS[{index}]"
         unknown = set(entry) - _ENTRY_KEYS - set(SETTING_ALIASES) - set(schema._by_name)
