@@ -138,7 +138,7 @@ def test_list_shows_the_installed_integrations():
     loadable, broken = set(), set()
     for entry_point in declared:  # in a fresh process: pytest's sys.path has tests/<tool> folders on it
         probe = subprocess.run([sys.executable, "-c", f"import {entry_point.value.split(':')[0]}"],
-                               capture_output=True, cwd="/")
+                               capture_output=True)
         (loadable if probe.returncode == 0 else broken).add(entry_point.name)
     result = run("list")
     assert result.returncode == 0

@@ -5,13 +5,15 @@ import argparse
 import re
 import warnings
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-from ..client import Client
 from ..config import load_settings
 from ..errors import WyzePalError
 from ..integration import Integration, integrations
 from .common import EXIT_OK, EXIT_UNDELIVERED, error, exits_cleanly
+
+if TYPE_CHECKING:
+    from ..client.client import Client
 
 _TOOL_FROM_FILENAME = re.compile(r"^wyzepal_(?P<tool>\w+?)_config\.py$")
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 import argparse
 import functools
 import sys
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from ..client import Client
 from ..config import Credentials, resolve_credentials
 from ..errors import ConfigError, MessageRejected, WyzePalError
+
+if TYPE_CHECKING:
+    from ..client.client import Client
 
 EXIT_OK, EXIT_UNDELIVERED, EXIT_USAGE = 0, 1, 2
 
@@ -24,6 +26,8 @@ def credentials_from(args: argparse.Namespace) -> Credentials:
 
 
 def client_from(args: argparse.Namespace) -> Client:
+    from ..client.client import Client
+
     return Client.from_credentials(credentials_from(args), client_name="WyzePalCLI")
 
 

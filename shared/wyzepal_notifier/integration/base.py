@@ -8,15 +8,17 @@ about HTTP, retries, spooling and config loading happens here, once.
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, ClassVar, Iterator, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterator, Mapping, Optional
 
-from ..client import Client
 from ..config import Field, Settings, load_settings, settings_from_values
 from ..config.locate import PathLike
 from ..errors import ConfigError, WyzePalError
 from ..message import Message
 from ..version import __version__
 from .configuration import Configuration
+
+if TYPE_CHECKING:  # the client pulls in requests; a hook that only queues never needs it
+    from ..client.client import Client
 
 Render = Callable[[Configuration, Mapping[str, Any]], Optional[Message]]
 
@@ -107,6 +109,8 @@ class Integration:
     @property
     def client(self) -> Client:
         if self._client is None:
+            from ..client.client import Client
+
             self._client = Client.from_credentials(self.settings.credentials,
                                                    client_name=self.user_agent_name(), client_version=self.version)
         return self._client

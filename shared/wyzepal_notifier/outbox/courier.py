@@ -21,11 +21,14 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
-from ..client import Client, RetryPolicy
+from ..client import RetryPolicy
 from ..errors import APIError, MessageRejected, RateLimited, ServerUnreachable
 from .spool import Sender, Spool, SpooledMessage, worker_identity
+
+if TYPE_CHECKING:  # requests is imported only when a message is really sent
+    from ..client.client import Client
 
 log = logging.getLogger("wyzepal_notifier.outbox")
 
@@ -36,7 +39,7 @@ SPOOL_BACKOFF = RetryPolicy(base=1.0, cap=300.0)
 DEFAULT_LEASE = 60.0
 READ_TIMEOUT = 20.0
 
-ClientFactory = Callable[[Sender], Client]
+ClientFactory = Callable[[Sender], "Client"]
 
 
 class Interrupted(Exception):
@@ -71,6 +74,8 @@ class Courier:
         self._checked: set[int] = set()
 
     def _default_client(self, sender: Sender) -> Client:
+        from ..client.client import Client
+
         return Client.from_credentials(sender.credentials, client_name=sender.client_name,
                                        client_version=sender.client_version or "0",
                                        retry=self.call_retry, read_timeout=READ_TIMEOUT, sleep=self._sleep)
