@@ -8,15 +8,17 @@ The public contract plugins code against::
     outbox.close(timeout)      # flush then stop the worker; the rest stays spooled
     outbox.status()            # counts by state, oldest pending, last error
 
-Shell hooks use :func:`enqueue_detached` (``wyzepal-integrations send --outbox``),
+Script hooks use :class:`HandOverOutbox` (append now, a detached worker delivers),
+shell scripts :func:`enqueue_detached` (``wyzepal-integrations send --outbox``),
 and people use ``wyzepal-integrations outbox flush|status|retry``.
 """
 from .background import Outbox
 from .courier import Courier
 from .detached import enqueue_detached, start_worker
 from .drain import DrainReport, drain
+from .handover import HandOverOutbox
 from .paths import default_outbox_path
 from .spool import Spool, SpoolStatus
 
-__all__ = ["Courier", "DrainReport", "Outbox", "Spool", "SpoolStatus", "default_outbox_path", "drain",
+__all__ = ["Courier", "DrainReport", "HandOverOutbox", "Outbox", "Spool", "SpoolStatus", "default_outbox_path", "drain",
            "enqueue_detached", "start_worker"]

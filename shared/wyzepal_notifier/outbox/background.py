@@ -23,7 +23,7 @@ from ..errors import ConfigError
 from ..message import Message
 from ..version import __version__
 from .courier import DEFAULT_LEASE, Courier
-from .paths import default_outbox_path, private_temp_dir, spool_filename
+from .paths import default_outbox_path, open_with_fallback
 from .spool import Spool, SpoolStatus
 
 log = logging.getLogger("wyzepal_notifier.outbox")
@@ -71,14 +71,7 @@ class Outbox:
         path = default_outbox_path(tool, configured=settings.get("OUTBOX_PATH"), config_path=settings.path)
         options.setdefault("client_name", integration.user_agent_name())
         options.setdefault("client_version", integration.version)
-        try:
-            return cls(path, settings.credentials, **options)
-        except ConfigError as exc:
-            fallback = private_temp_dir() / spool_filename(tool)
-            if Path(path) == fallback:
-                raise
-            log.warning("%s; using %s instead so no message is lost", exc, fallback)
-            return cls(fallback, settings.credentials, **options)
+        return open_with_fallback(tool, path, lambda place: cls(place, settings.credentials, **options))
 
     def __repr__(self) -> str:
         return f"Outbox({str(self.path)!r})"

@@ -15,14 +15,17 @@ Daemons often run without ``HOME`` (tracd under a service manager, a hook run by
 """
 from __future__ import annotations
 
+import logging
 import os
 import stat
 import tempfile
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Callable, Mapping, Optional, TypeVar
 
 from ..errors import ConfigError
 
+log = logging.getLogger("wyzepal_notifier.outbox")
+T = TypeVar("T")
 ENV_VAR = "WYZEPAL_OUTBOX"
 STATE_FOLDER = "wyzepal-integrations"
 
@@ -92,3 +95,19 @@ def private_temp_dir() -> Path:
                           f"mode {stat.filemode(info.st_mode)})", path=str(folder), key="OUTBOX_PATH",
                           fix=f"set OUTBOX_PATH or ${ENV_VAR} to a file in a folder only you can write")
     return folder
+
+
+def open_with_fallback(tool: str, path: os.PathLike | str, open_at: Callable[[Path], T]) -> T:
+    """Open the spool at ``path``; if that place is unusable, a private one in the temp dir.
+
+    A misconfigured OUTBOX_PATH must not cost the host its notifications: the
+    warning says where they went instead.
+    """
+    try:
+        return open_at(Path(path))
+    except ConfigError as exc:
+        fallback = private_temp_dir() / spool_filename(tool)
+        if Path(path) == fallback:
+            raise
+        log.warning("%s; using %s instead so no message is lost", exc, fallback)
+        return open_at(fallback)

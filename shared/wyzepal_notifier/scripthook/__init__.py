@@ -7,7 +7,6 @@ renders and queues without ever failing the host's commit or push.
 """
 from .command import HostCommandError, find_program, run_program
 from .destination import destination_field, routed
-from .handover import HandOverOutbox
 from .listing import cap_field, capped
 from .locate import find_hook_config
 from .runner import DryRunOutbox, ScriptHook, script_folder
@@ -15,7 +14,6 @@ from .templates import fill, template_field
 
 __all__ = [
     "DryRunOutbox",
-    "HandOverOutbox",
     "HostCommandError",
     "ScriptHook",
     "cap_field",

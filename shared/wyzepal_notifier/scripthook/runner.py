@@ -2,7 +2,7 @@
 
 A subclass says how its host passes data and what a notice looks like;
 :meth:`ScriptHook.main` does the rest the same way for every hook. Messages go
-to the spool and a detached worker delivers them (``handover``), so a chat
+to the spool and a detached worker delivers them (``outbox.handover``), so a chat
 server that is down or slow delays the notice, never the commit or push; and
 nothing the hook meets (a broken config, a failing host command, a bug) turns
 into a traceback in the host.
@@ -21,8 +21,8 @@ from ..config import load_settings
 from ..errors import WyzePalError
 from ..integration import Configuration, Integration
 from ..message import Message
+from ..outbox.handover import HandOverOutbox
 from .destination import routed
-from .handover import HandOverOutbox
 from .locate import find_hook_config
 
 

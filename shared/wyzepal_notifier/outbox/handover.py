@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from ..config import Settings
-from ..errors import ConfigError
 from ..message import Message
-from ..outbox import Spool, default_outbox_path, start_worker
-from ..outbox.paths import private_temp_dir, spool_filename
+from .detached import start_worker
+from .paths import default_outbox_path, open_with_fallback
+from .spool import Spool
 
 log = logging.getLogger("wyzepal_notifier.outbox")
 
@@ -60,14 +60,7 @@ class HandOverOutbox:
 
     def _open(self) -> Spool:
         if self._spool is None:
-            try:
-                self._spool = Spool(self.path)
-            except ConfigError as exc:
-                fallback = private_temp_dir() / spool_filename(self.tool)
-                if fallback == self.path:
-                    raise
-                log.warning("%s; using %s instead so no message is lost", exc, fallback)
-                self.path = fallback
-                self._spool = Spool(self.path)
+            self._spool = open_with_fallback(self.tool, self.path, Spool)
+            self.path = self._spool.path
             self._sender = self._spool.save_sender(self.settings.credentials, self.client_name, self.client_version)
         return self._spool
