@@ -48,6 +48,12 @@ def bridge_command() -> Optional[str]:
     return f'["{sys.executable}", "-m", "wyzepal_hubot"]'
 
 
+def memory_kib(pid: int) -> tuple[int, int]:
+    """``(VmRSS, VmHWM)`` of a process in KiB: resident memory now and at its peak."""
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    return int(fields["VmRSS"].split()[0]), int(fields["VmHWM"].split()[0])
+
+
 def children_of(pid: int) -> list[int]:
     found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -63,16 +69,21 @@ def children_of(pid: int) -> list[int]:
 class HubotRun:
     """``hubot -a hubot-wyzepal`` in a bot folder of its own, with a small script."""
 
-    def __init__(self, server: Any, folder: Path, **env: str) -> None:
+    def rss_kib(self) -> tuple[int, int]:
+        """Hubot's (Node's) resident memory now and at its peak, in KiB."""
+        return memory_kib(self.proc.pid)
+
+    def __init__(self, server: Any, folder: Path, script: str = PING_SCRIPT, **env: str) -> None:
         assert_bot_folder_installed()
         (folder / "scripts").mkdir(parents=True, exist_ok=True)
-        (folder / "scripts" / "ping.mjs").write_text(PING_SCRIPT)
-        environment = bridge_env(server, HUBOT_WYZEPAL_RESTART_DELAY="0.2", HUBOT_LOG_LEVEL="info", **env)
+        (folder / "scripts" / "ping.mjs").write_text(script)
+        environment = bridge_env(server, **{"HUBOT_WYZEPAL_RESTART_DELAY": "0.2", "HUBOT_LOG_LEVEL": "info", **env})
         command = bridge_command()
         if command:
             environment["HUBOT_WYZEPAL_BRIDGE"] = command
         self.log_path = folder / "hubot.log"
         self.server = server
+        self._queues_before = set(server.queue_ids())
         with open(self.log_path, "w") as log:
             self.proc = subprocess.Popen(["node", str(NODE_MODULES / "hubot" / "bin" / "hubot"), "-a", "hubot-wyzepal",
                                           "-d", "-n", "Hubot"], cwd=folder, env=environment,
@@ -94,7 +105,7 @@ class HubotRun:
     def wait_until_listening(self, timeout: float = 20.0) -> None:
         """Until the bridge's event queue exists on the server."""
         deadline = time.monotonic() + timeout
-        while not self.server.queue_ids():
+        while not set(self.server.queue_ids()) - self._queues_before:
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError(f"Hubot is not listening; its log:\n{self.log}")
             time.sleep(0.05)
