@@ -182,3 +182,13 @@ def test_wildcard_mentions_can_be_allowed(start_bridge, server):
     run.expect("ready")
     run.request("send", "1", "@**all** standup", room="stream:general topic:x")
     assert server.messages("general", "x")[-1]["content"] == "@**all** standup"
+
+
+def test_text_beyond_ascii_survives_the_pipe_whatever_the_locale(start_bridge, server):
+    run = start_bridge(PYTHONIOENCODING="latin-1", LANG="C", LC_ALL="C")
+    run.expect("ready")
+    alice_says(server, "Grüße 🎉 aus Köln", topic="ünïcode")
+    heard = run.expect("message")
+    assert (heard["text"], heard["topic"]) == ("Grüße 🎉 aus Köln", "ünïcode")
+    assert run.request("send", "1", "Ja, Grüße 🎉", room=heard["room"])["type"] == "ack"
+    assert server.messages("general", "ünïcode")[-1]["content"] == "Ja, Grüße 🎉"
