@@ -7,7 +7,7 @@ import time
 
 import pytest
 from hubot_harness import ALICE, HUBOT
-from hubot_process import HubotRun, children_of
+from hubot_process import HubotRun, children_of, wait_until_gone
 
 
 @pytest.fixture
@@ -96,9 +96,15 @@ def test_sigterm_stops_hubot_and_the_bridge_cleanly(hubot, server):
     run = hubot()
     bridge = run.bridge_pid()
     assert run.terminate() == 0
-    deadline = time.monotonic() + 5
-    while os.path.exists(f"/proc/{bridge}") and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not os.path.exists(f"/proc/{bridge}") or "Z" in open(f"/proc/{bridge}/stat").read().split()[2]
+    assert wait_until_gone(bridge, 5)
     assert server.queue_ids() == []
     assert children_of(run.proc.pid) == []
+
+
+def test_a_hubot_killed_outright_still_takes_its_bridge_down(hubot, server):
+    run = hubot()
+    bridge = run.bridge_pid()
+    run.proc.kill()
+    run.proc.wait(10)
+    assert wait_until_gone(bridge), "the bridge exits when its stdin closes"
+    assert server.queue_ids() == []
