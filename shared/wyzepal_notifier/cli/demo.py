@@ -80,9 +80,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"queued {queued} notifications from {len(SAMPLES)} events; {len(arrived)} arrived:\n")
         for message in arrived:
             print(f"#{message['display_recipient']} > {message['subject']}\n{_indent(message['content'])}\n")
-        print("Look for yourself: curl -u " + f"{email}:<key above> '{server.site}/api/v1/messages"
-              "?anchor=newest&num_before=10&num_after=0'")
-        if args.keep:
+        look = (f"curl -u {email}:<key above> '{server.site}/api/v1/messages"
+                "?anchor=newest&num_before=10&num_after=0&apply_markdown=false'")
+        if not args.keep:
+            print(f"To look for yourself, run 'wyzepal-integrations demo --keep' and then: {look}")
+        else:
+            print(f"Look for yourself: {look}")
             print(f"\nkeeping {server.site} up; Ctrl-C to stop")
             _wait_forever()
         return EXIT_OK if len(arrived) == queued else EXIT_UNDELIVERED
