@@ -89,3 +89,13 @@ def test_a_bridge_started_while_the_server_is_down_waits_for_it(start_bridge, se
     assert "could not be reached" in run.log
     server.start()
     assert run.expect("ready", timeout=30)
+
+
+def test_a_bridge_waiting_for_its_server_still_stops_at_once(start_bridge, server):
+    server.stop()
+    run = start_bridge()
+    time.sleep(1.0)
+    started = time.monotonic()
+    run.close_stdin()
+    assert run.wait(10) == 0
+    assert time.monotonic() - started < 3

@@ -8,6 +8,7 @@ within a few seconds and exits.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import threading
@@ -15,14 +16,13 @@ from dataclasses import replace
 from typing import Any, Optional, TextIO
 
 from wyzepal_notifier import Client, RetryPolicy
-from wyzepal_notifier.errors import APIError, WyzePalError
+from wyzepal_notifier.errors import WyzePalError
 from wyzepal_notifier.events import EventStream, Stopped
-from wyzepal_notifier.events.interruptible import sleep_unless_stopped
+from wyzepal_notifier.events.interruptible import InterruptibleCaller, sleep_unless_stopped
 
 from .delivery import Delivery
 from .inbound import Addressing, message_line
 from .integration import HubotIntegration
-from .listening import ReportingClient
 from .outbound import Defaults, messages_for
 from .protocol import BadLine, LineWriter, Person, parse_request
 
@@ -51,8 +51,7 @@ class Bridge:
         settings = integration.settings
         self.defaults = Defaults(settings["STREAM_FOR_NOTIFICATIONS"], settings["TOPIC"] or "hubot",
                                  bool(settings["ALLOW_WILDCARD_MENTIONS"]))
-        self.events_client = self._client(ReportingClient)
-        self.events_client.on_registered = self._on_registered
+        self.events_client = self._client(Client)
         self.delivery = Delivery(self._client(Client), self.writer)
         self.addressing: Optional[Addressing] = None
         self.stream: Optional[EventStream] = None
@@ -70,12 +69,12 @@ class Bridge:
         """Serve until stopped; raises APIError when the server refuses the bot for good."""
         reader = threading.Thread(target=self._read_requests, name="wyzepal-hubot-stdin", daemon=True)
         self._listener = threading.Thread(target=self._listen, name="wyzepal-hubot-events", daemon=True)
+        reader.start()  # first: end of input must stop a bridge still waiting for its server
         try:
             bot = self._who_am_i()
             self.addressing = Addressing(bot, self.robot_name, self.robot_alias)
             self._announce_users()
             self.delivery.start()
-            reader.start()
             self._listener.start()
             self.stop_event.wait()
         except Stopped:
@@ -94,21 +93,22 @@ class Bridge:
                 log.warning("stopping with answers not yet delivered; Hubot gives them to the next bridge")
 
     def _who_am_i(self) -> Person:
-        attempt = 0
-        while True:
-            try:
-                profile = self.events_client.get_profile()
-                return Person(profile["user_id"], profile.get("full_name", ""), profile["email"])
-            except APIError as exc:
-                if exc.permanent:
-                    raise
-                error: WyzePalError = exc
-            except WyzePalError as exc:
-                error = exc
-            delay = STARTUP_BACKOFF.backoff(min(attempt, 6))
-            log.warning("cannot reach WyzePal yet (%s); trying again in %.1f s", error, delay)
-            attempt += 1
-            sleep_unless_stopped(delay, self.stop_event)
+        """The bot's own user; waits (interruptibly) for a server that is down at start."""
+        caller = InterruptibleCaller(self.stop_event, "wyzepal-hubot-profile")
+        attempts = itertools.count()
+        try:
+            while True:
+                try:
+                    profile = caller.call(self.events_client.get_profile)
+                    return Person(profile["user_id"], profile.get("full_name", ""), profile["email"])
+                except WyzePalError as exc:
+                    if getattr(exc, "permanent", False):
+                        raise
+                    delay = STARTUP_BACKOFF.backoff(min(next(attempts), 6))
+                    log.warning("cannot reach WyzePal yet (%s); trying again in %.1f s", exc, delay)
+                    sleep_unless_stopped(delay, self.stop_event)
+        finally:
+            caller.close()
 
     def _announce_users(self) -> None:
         try:
@@ -119,7 +119,7 @@ class Bridge:
         self.writer.users(Person(m.get("user_id"), m.get("full_name", ""), m.get("email", ""))
                           for m in members if m.get("is_active", True))
 
-    def _on_registered(self, state: dict[str, Any]) -> None:
+    def _on_register(self, state: dict[str, Any]) -> None:
         self.defaults = replace(self.defaults,
                                 max_content=int(state.get("max_message_length") or self.defaults.max_content),
                                 max_topic=int(state.get("max_topic_length") or self.defaults.max_topic))
@@ -135,9 +135,8 @@ class Bridge:
     def _listen(self) -> None:
         settings = self.integration.settings
         self.stream = EventStream(self.events_client, ["message"], stop=self.stop_event,
-                                  all_public_streams=bool(settings["ALL_PUBLIC_STREAMS"]))
-        if self.resume_after is not None:
-            self.stream.last_message_id = self.resume_after
+                                  all_public_streams=bool(settings["ALL_PUBLIC_STREAMS"]),
+                                  on_register=self._on_register, resume_after=self.resume_after)
         try:
             for event in self.stream:
                 if event.get("type") == "message":
