@@ -88,3 +88,12 @@ def test_mention_refuses_wildcards_but_mentions_people():
 def test_truncate_marks_the_cut():
     assert truncate("abcdef", 4) == "abc…"
     assert truncate("abc", 4) == "abc"
+
+
+def test_wildcard_only_neutralizing_keeps_person_mentions():
+    from wyzepal_notifier.formatting import neutralize_wildcard_mentions
+
+    text = "@**all** @_**Everyone** @**topic** thanks @**Alice|3** and @*team*"
+    cleaned = neutralize_wildcard_mentions(text)
+    assert "@**Alice|3**" in cleaned and "@*team*" in cleaned
+    assert not re.search(r"@_?\*\*(all|everyone|topic)\*\*", cleaned, re.IGNORECASE)

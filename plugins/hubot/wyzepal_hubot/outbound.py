@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 from wyzepal_notifier import Message
-from wyzepal_notifier.formatting import mention, plain
-from wyzepal_notifier.formatting.mentions import ZERO_WIDTH_SPACE
+from wyzepal_notifier.formatting import mention, neutralize_wildcard_mentions, plain
 from wyzepal_notifier.message import MAX_CONTENT_LENGTH, MAX_TOPIC_LENGTH, shorten_content, shorten_topic
 
 from .protocol import Person, Request
@@ -24,7 +23,6 @@ from .rooms import ChannelRoom, DirectRoom, Room, parse_room
 
 log = logging.getLogger("wyzepal_hubot.outbound")
 
-_WILDCARD = re.compile(r"@(?=_?\*\*(?:all|everyone|channel|stream|topic)\*\*)", re.IGNORECASE)
 _LINK_UNSAFE = re.compile(r"[*>`\n]")
 
 
@@ -42,7 +40,7 @@ class Defaults:
 def messages_for(request: Request, defaults: Defaults) -> list[Message]:
     """The messages one request becomes (topic changes are two); never raises for a bad room."""
     room = _destination(request, defaults)
-    text = request.text if defaults.allow_wildcard_mentions else _WILDCARD.sub("@" + ZERO_WIDTH_SPACE, request.text)
+    text = request.text if defaults.allow_wildcard_mentions else neutralize_wildcard_mentions(request.text)
     build = _BUILDERS[request.type]
     return [_fitted(message, defaults) for message in build(room, text, request.user, defaults)]
 

@@ -16,7 +16,7 @@ from .markdown import (
     quote,
     truncate,
 )
-from .mentions import neutralize_mentions
+from .mentions import neutralize_mentions, neutralize_wildcard_mentions
 
 __all__ = [
     "bold",
@@ -28,6 +28,7 @@ __all__ = [
     "link",
     "mention",
     "neutralize_mentions",
+    "neutralize_wildcard_mentions",
     "plain",
     "quote",
     "truncate",

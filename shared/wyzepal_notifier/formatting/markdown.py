@@ -5,7 +5,7 @@ import re
 from typing import Iterable, Optional
 from urllib.parse import quote as url_quote
 
-from .mentions import neutralize_mentions
+from .mentions import WILDCARDS, neutralize_mentions
 
 # Characters that start markdown constructs inline or at a line's start.
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]~|<>$])")
@@ -70,7 +70,7 @@ def quote(text: str) -> str:
 def mention(full_name: str, user_id: Optional[int] = None, *, silent: bool = False) -> str:
     """A deliberate mention of one person (never a wildcard)."""
     name = full_name.replace("*", "").replace("|", "").strip()
-    if name.lower() in {"all", "everyone", "channel", "stream", "topic"} and user_id is None:
+    if name.lower() in WILDCARDS and user_id is None:
         return plain(full_name)
     target = f"{name}|{user_id}" if user_id is not None else name
     return f"@{'_' if silent else ''}**{target}**"
