@@ -131,6 +131,7 @@ def test_429_is_waited_out_and_every_message_delivered():
         assert time.monotonic() - started >= 1.0  # it waited for the window to reset
         codes = statuses(server)
         assert codes.count(200) == 8
+        assert 429 not in codes  # X-RateLimit-Remaining: 0 made it wait for the reset instead of hitting the limit
 
 
 def test_429_with_retry_after_is_honoured():
