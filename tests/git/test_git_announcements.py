@@ -131,3 +131,31 @@ def test_without_commit_url_hashes_are_plain_code(remote, devserver):
     remote.push("origin", "main")
     assert only_message(devserver, topic="main")["content"] == (
         f"1 commit was pushed to branch `main` in `project`:\n* `{sha[:7]}` No links here (Alice Doe)")
+
+
+def test_two_new_branches_in_one_push_list_each_new_commit_once(remote, devserver):
+    git("checkout", "-q", "-b", "feature/a", cwd=remote.work)
+    a = remote.commit("Part A")
+    git("checkout", "-q", "-b", "feature/b", cwd=remote.work)
+    b = remote.commit("Part B")
+    remote.push("origin", "feature/a", "feature/b")
+
+    found = devserver.wait_for_messages(2, timeout=10, stream="commits")
+    listed = [text for m in found for text in m["content"].split("\n") if text.startswith("* ")]
+    assert sorted(listed) == sorted([line(a, "Part A"), line(b, "Part B")])
+    assert sorted(m["subject"] for m in found) == ["feature/a", "feature/b"]
+
+
+def test_a_moved_tag_says_from_where_to_where(remote, devserver):
+    first = remote.commit("First")
+    remote.push("origin", "main")
+    git("tag", "nightly", cwd=remote.work)
+    remote.push("origin", "nightly")
+    second = remote.commit("Second")
+    git("tag", "-f", "nightly", cwd=remote.work)
+    remote.push("origin", "main")
+    remote.push("--force", "origin", "nightly")
+
+    found = devserver.wait_for_messages(2, timeout=10, topic="tags")
+    assert found[-1]["content"] == (
+        f"Tag `nightly` in `project` was moved from `{first[:7]}` to [{second[:7]}]({url(second)}).")

@@ -88,11 +88,11 @@ class GitRepository:
         records = [record.strip("\n") for record in output.split("\x1e") if record.strip()]
         return tuple(Commit(*record.split("\x1f", 2)) for record in records)
 
-    def branch_tips(self, *, besides: str) -> list[str]:
-        """The commits every other branch points at."""
+    def branches(self) -> dict[str, str]:
+        """Every branch's full ref name and the commit it points at now."""
         output = self.run("for-each-ref", "--format=%(refname)%00%(objectname)", "refs/heads/")
         pairs = (line.split("\x00") for line in output.splitlines() if line)
-        return [sha for ref, sha in pairs if ref != besides]
+        return {ref: sha for ref, sha in pairs}
 
     def tag(self, ref: str) -> TagInfo:
         """The commit a tag points at, and an annotated tag's title."""
