@@ -143,7 +143,10 @@ def test_list_shows_the_installed_integrations():
     result = run("list")
     assert result.returncode == 0
     listed = {line.split()[0] for line in result.stdout.splitlines() if line and not line.startswith(" ")}
-    assert listed == loadable and loadable
+    if loadable:
+        assert listed == loadable
+    else:  # installed metadata without the plugins' code (a stale egg-info in a source checkout)
+        assert "no integrations installed" in result.stdout
     for name in broken:
         assert f"integration {name} could not be loaded" in result.stderr
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Mapping, Optional
 
 
 @dataclass(frozen=True)
@@ -13,6 +13,18 @@ class Credentials:
     insecure: bool = False
     cert_bundle: Optional[str] = None
     source: Optional[str] = None
+
+    @classmethod
+    def from_settings(cls, values: Mapping[str, Any], source: Optional[str]) -> Credentials:
+        """From validated ``WYZEPAL_*`` settings, wherever they were written."""
+        return cls(
+            site=values["WYZEPAL_SITE"],
+            email=values["WYZEPAL_USER"],
+            api_key=values["WYZEPAL_API_KEY"],
+            insecure=bool(values.get("WYZEPAL_INSECURE")),
+            cert_bundle=values.get("WYZEPAL_CERT_BUNDLE"),
+            source=source,
+        )
 
     def __repr__(self) -> str:
         return f"Credentials(site={self.site!r}, email={self.email!r}, api_key='***')"

@@ -5,9 +5,9 @@ import os
 from pathlib import Path
 from typing import Mapping, Optional
 
-from ..errors import ConfigError
 from .credentials import Credentials
 from .pyfile import load_pyfile
+from .schema import Schema
 from .settings import COMMON_FIELDS, ENV_OVERRIDES
 from .wyzepalrc import load_wyzepalrc
 
@@ -40,22 +40,8 @@ def resolve_credentials(config: Optional[str] = None, env: Optional[Mapping[str,
 
 
 def _from_values(values: Mapping[str, object], source: str, env: Mapping[str, str]) -> Credentials:
+    """Only the credentials of a plugin's config: its other keys are the plugin's business."""
     merged = dict(values)
     merged.update({name: env[name] for name in ENV_OVERRIDES if env.get(name)})
-    checked = {}
-    for fld in _CREDENTIAL_FIELDS:
-        value = merged.get(fld.name)
-        if value is None:
-            if fld.required:
-                raise ConfigError("is missing", path=source, key=fld.name, expected=fld.expected(),
-                                  fix=f"set {fld.name} in the file or the environment")
-            continue
-        checked[fld.name] = fld.validate(value, source)
-    return Credentials(
-        site=checked["WYZEPAL_SITE"],
-        email=checked["WYZEPAL_USER"],
-        api_key=checked["WYZEPAL_API_KEY"],
-        insecure=bool(checked.get("WYZEPAL_INSECURE")),
-        cert_bundle=checked.get("WYZEPAL_CERT_BUNDLE"),
-        source=source,
-    )
+    checked = Schema(_CREDENTIAL_FIELDS).validate(merged, source, warn_unknown=False)
+    return Credentials.from_settings(checked, source)

@@ -88,9 +88,11 @@ class Schema:
     def __iter__(self):
         return iter(self.fields)
 
-    def validate(self, values: Mapping[str, Any], path: str, *, defaults: Mapping[str, Any] = ()) -> dict[str, Any]:
+    def validate(self, values: Mapping[str, Any], path: str, *, defaults: Mapping[str, Any] = (),
+                 warn_unknown: bool = True) -> dict[str, Any]:
         """Check every field; warn about unknown keys with the closest known name."""
-        self.warn_unknown(values, path)
+        if warn_unknown:
+            self.warn_unknown(values, path)
         defaults = dict(defaults)
         result: dict[str, Any] = {}
         for fld in self.fields:

@@ -78,14 +78,7 @@ class Settings(Mapping[str, Any]):
 
     @property
     def credentials(self) -> Credentials:
-        return Credentials(
-            site=self["WYZEPAL_SITE"],
-            email=self["WYZEPAL_USER"],
-            api_key=self["WYZEPAL_API_KEY"],
-            insecure=bool(self.get("WYZEPAL_INSECURE")),
-            cert_bundle=self.get("WYZEPAL_CERT_BUNDLE"),
-            source=self.path,
-        )
+        return Credentials.from_settings(self, self.path)
 
 
 def load_settings(
