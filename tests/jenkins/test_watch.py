@@ -149,7 +149,8 @@ def test_a_corrupt_state_file_is_set_aside(jenkins_sim, write_config, devserver,
     assert watcher.poll_once().baseline
     assert (tmp_path / "state.json.corrupt").exists()
     assert json.loads((tmp_path / "state.json").read_text())["jobs"] == {"app": {"last": 0, "pending": [],
-                                                                                 "started": []}}
+                                                                                 "started": [],
+                                                                                 "news_after_ms": None}}
 
 
 def test_bad_config_stops_the_watcher_with_a_clear_error(write_config, capfd):
@@ -198,3 +199,21 @@ def test_check_reports_jenkins_and_the_watched_jobs(jenkins_sim, write_config, c
     assert main(["--config", str(write_config(JENKINS_API_TOKEN="wrong-token"))] + ["--check"], env={}) == 1
     err = capfd.readouterr().err
     assert "rejected the API token of wyzepal" in err and "wrong-token" not in err
+
+
+def test_a_build_jenkins_failed_to_describe_is_announced_at_the_next_poll(jenkins_sim, write_config, devserver):
+    """Jenkins lists the build but fails the request for its details: nothing is lost, nothing repeated."""
+    sim = jenkins_sim.jenkins
+    sim.add_job("app")
+    watcher, integration = make_watcher(write_config())
+    watcher.poll_once()
+    now = minutes_ago(0)
+    sim.run_build("app", "FAILURE", timestamp=now - 30 * 60_000, duration_ms=60_000)
+    sim.run_build("app", "FAILURE", timestamp=now - 10 * 60_000, duration_ms=60_000)
+    jenkins_sim.fail_next(1, status=503, path="/job/app/2/")
+    assert watcher.poll_once() is None
+    watcher.poll_once()
+    watcher.poll_once()
+    integration.close(5)
+    assert headlines(devserver, 2) == [("app", "**failed**"),
+                                       ("app", "**is still failing** (2 builds in a row, for 21 min)")]

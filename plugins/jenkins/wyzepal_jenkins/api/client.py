@@ -2,6 +2,12 @@
 
 Every call is one HTTP request (plus python-jenkins' one-off crumb fetch before
 the first POST); the watcher's cost per poll is counted in these calls.
+
+Jobs, builds, test reports and queue items are read with ``get_info``:
+python-jenkins' own ``get_build_info`` and friends report a 502/503 from a proxy
+or a restarting Jenkins as "does not exist", and a build mistaken for deleted
+would never be announced. ``get_info`` keeps 404 (NotFound) apart from 5xx
+(JenkinsUnavailable: try again later).
 """
 from __future__ import annotations
 
@@ -100,7 +106,7 @@ class JenkinsAPI:
 
     @_translated
     def job(self, name: str) -> dict[str, Any]:
-        return self.server.get_job_info(name)
+        return self._info(item_path(name), "?depth=0")
 
     @_translated
     def history(self, name: str, limit: int = 50) -> list[dict[str, Any]]:
@@ -109,11 +115,12 @@ class JenkinsAPI:
 
     @_translated
     def build(self, name: str, number: int) -> dict[str, Any]:
-        return self.server.get_build_info(name, number)
+        return self._info(f"{item_path(name)}/{int(number)}", "?depth=0")
 
     @_translated
     def test_report(self, name: str, number: int) -> Optional[dict[str, Any]]:
-        return self.server.get_build_test_report(name, number)
+        """The build's test report; NotFound when it has none."""
+        return self._info(f"{item_path(name)}/{int(number)}/testReport", "?depth=0")
 
     @_translated
     def queue(self) -> list[dict[str, Any]]:
@@ -121,7 +128,7 @@ class JenkinsAPI:
 
     @_translated
     def queue_item(self, item_id: int) -> dict[str, Any]:
-        return self.server.get_queue_item(item_id)
+        return self._info(f"queue/item/{int(item_id)}", "?depth=0")
 
     # -- acting ----------------------------------------------------------------
 

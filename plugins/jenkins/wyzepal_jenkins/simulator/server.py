@@ -27,7 +27,7 @@ class JenkinsSimulator:
         self.host = host
         self.port = port
         self.requests: list[tuple[str, str]] = []
-        self._failures: list[int] = []
+        self._failures: list[tuple[int, Optional[str]]] = []
         self._delay = 0.0
         self._lock = threading.Lock()
         self._server: Optional[ThreadingHTTPServer] = None
@@ -81,10 +81,13 @@ class JenkinsSimulator:
 
     # -- faults and observation ----------------------------------------------------
 
-    def fail_next(self, count: int, status: int = 503) -> None:
-        """The next ``count`` requests get ``status`` (e.g. a proxy in front of Jenkins)."""
+    def fail_next(self, count: int, status: int = 503, path: Optional[str] = None) -> None:
+        """The next ``count`` requests (whose path contains ``path``, if given) get ``status``.
+
+        As a proxy in front of Jenkins would answer, or Jenkins failing one kind of request.
+        """
         with self._lock:
-            self._failures.extend([status] * count)
+            self._failures.extend([(status, path)] * count)
 
     def delay(self, seconds: float) -> None:
         self._delay = seconds
@@ -93,9 +96,13 @@ class JenkinsSimulator:
         with self._lock:
             self.requests.clear()
 
-    def _next_failure(self) -> Optional[int]:
+    def _next_failure(self, path: str) -> Optional[int]:
         with self._lock:
-            return self._failures.pop(0) if self._failures else None
+            for index, (status, part) in enumerate(self._failures):
+                if part is None or part in path:
+                    del self._failures[index]
+                    return status
+            return None
 
     def _record(self, method: str, path: str) -> None:
         with self._lock:
@@ -148,7 +155,7 @@ def _handler_for(simulator: JenkinsSimulator) -> type[BaseHTTPRequestHandler]:
             simulator._record(method, self.path)
             if simulator._delay:
                 time.sleep(simulator._delay)
-            failure = simulator._next_failure()
+            failure = simulator._next_failure(self.path)
             if failure is not None:
                 self._send(Answer(failure, f"HTTP ERROR {failure}"))
                 return

@@ -10,9 +10,9 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Optional
+from typing import Any, Callable, Mapping
 
-from ..api import JenkinsAPI, NotFound
+from ..api import JenkinsAPI, JenkinsError, NotFound
 from ..build import collect
 from ..build.history import HISTORY_LIMIT
 from ..integration import JenkinsIntegration
@@ -74,16 +74,16 @@ class Poller:
             log.info("%s is gone from Jenkins (deleted or renamed); forgetting it", name)
         for name, job in listing.items():
             known = self.state.jobs.get(name)
-            cutoff = None
             if known is None:
-                known = self.state.jobs[name] = JobState()
-                cutoff = self.state.last_poll_ms
+                # A job first seen now (new or renamed): builds that ended before the last good poll
+                # are not news. Kept in the state, so a poll that fails half-way keeps the cutoff.
+                known = self.state.jobs[name] = JobState(news_after_ms=self.state.last_poll_ms)
                 report.new_jobs.append(name)
             latest = int((job.get("lastBuild") or {}).get("number") or 0)
             if latest > known.last or known.pending:
-                self._job(name, known, cutoff, report)
+                self._job(name, known, report)
 
-    def _job(self, name: str, known: JobState, cutoff: Optional[int], report: PollReport) -> None:
+    def _job(self, name: str, known: JobState, report: PollReport) -> None:
         try:
             history = self.api.history(name, HISTORY_LIMIT)
         except NotFound:
@@ -94,34 +94,40 @@ class Poller:
                        key=lambda entry: int(entry["number"]))
         self._warn_if_history_ran_out(name, known, history)
         for entry in fresh:
-            self._one(name, known, entry, history, cutoff, report)
+            self._one(name, known, entry, history, report)
             self.state.save()
 
-    def _one(self, name: str, known: JobState, entry: Mapping[str, Any], history: list, cutoff: Optional[int],
+    def _one(self, name: str, known: JobState, entry: Mapping[str, Any], history: list,
              report: PollReport) -> None:
+        """Announce one build, then remember it: a build Jenkins failed to describe is tried again next poll."""
         number = int(entry["number"])
-        known.last = max(known.last, number)
         if entry.get("building"):
-            if number not in known.pending:
-                known.pending.append(number)
             if self.wants_started and number not in known.started:
                 self._announce(name, number, history, report)
                 known.started.append(number)
-            return
-        if number in known.pending:
-            known.pending.remove(number)
-        if number in known.started:
-            known.started.remove(number)
-        finished_ms = int(entry.get("timestamp") or 0) + int(entry.get("duration") or 0)
-        if cutoff is not None and finished_ms < cutoff:
-            return  # a job first seen now (new or renamed): its old builds were not news
-        self._announce(name, number, history, report)
+            if number not in known.pending:
+                known.pending.append(number)
+        else:
+            finished_ms = int(entry.get("timestamp") or 0) + int(entry.get("duration") or 0)
+            if known.news_after_ms is None or finished_ms >= known.news_after_ms:
+                self._announce(name, number, history, report)
+            if number in known.pending:
+                known.pending.remove(number)
+            if number in known.started:
+                known.started.remove(number)
+        known.last = max(known.last, number)
 
     def _announce(self, name: str, number: int, history: list, report: PollReport) -> None:
+        """Raises JenkinsError when Jenkins should be asked again later; any other trouble skips the build."""
         try:
             build = collect(self.api, name, number, max_failed_tests=self.max_failed_tests, history=history)
         except NotFound:
             log.info("%s #%d vanished before it could be read", name, number)
+            return
+        except JenkinsError:
+            raise
+        except Exception:  # one build Jenkins describes strangely must not hold up every later one
+            log.exception("%s #%d could not be read; not announced", name, number)
             return
         self.integration.announce(build)
         report.announced.append((name, number, build.kind))

@@ -1,7 +1,8 @@
 """What the watcher has announced, kept in a JSON file so a restart neither repeats nor misses.
 
 Per job: the highest build number looked at, the builds below it still running,
-and the running builds whose start was announced. Also the time of the last
+the running builds whose start was announced and, for a job first seen later,
+the time before which its builds are not news. Also the time of the last
 good poll (a job first seen later only announces builds finished after it) and
 the builds started from chat that someone waits to hear about. Writes replace
 the file atomically, so a crash leaves the old state or the new, never half.
@@ -26,6 +27,8 @@ class JobState:
     last: int = 0
     pending: list[int] = field(default_factory=list)
     started: list[int] = field(default_factory=list)
+    #: For a job first seen after the first poll: builds that ended before this are not news.
+    news_after_ms: Optional[int] = None
 
 
 @dataclass
