@@ -25,6 +25,18 @@ def test_server_down_during_the_push_delays_the_notice_and_loses_nothing(remote,
     assert spool_empties(remote.spool())
 
 
+def test_a_slow_server_never_holds_up_the_push(remote, devserver):
+    devserver.faults.delay(6, n=1, path="messages")  # the first message is stored 6 s after it arrives
+    sha = remote.commit("Pushed while the chat server answers slowly")
+    remote.push("origin", "main")
+
+    # A hook that delivered before exiting would return only once the server had stored the message.
+    assert devserver.messages() == []
+    assert len(pending_in(remote.spool())) == 1
+    found = devserver.wait_for_messages(1, timeout=30, stream="commits", topic="main")
+    assert found[0]["content"].endswith(line(sha, "Pushed while the chat server answers slowly"))
+
+
 def test_hook_runs_with_no_home_and_a_minimal_path(remote, devserver):
     # gitrig pushes under env -i PATH=/usr/bin:/bin; the config (run by the hook) checks what it sees.
     probe = remote.bare / "hooks" / "wyzepal_git_config.py"

@@ -2,15 +2,17 @@
 from __future__ import annotations
 
 import subprocess
-import time
 
-from gitrig import BARE_ENV, git, hook_program, line
+from gitrig import BARE_ENV, git, hook_program, line, spool_empties
 
 
 def test_branch_patterns_pick_what_is_announced_and_where(remote, devserver):
     remote.write_config(CONFIGURATIONS=[
         {"description": "main and releases", "conditions": {"branch": ["main", "release/*"]}},
         {"description": "tags", "conditions": {"tag": "v*"}, "stream": "releases", "topic": "{repo} tags"},
+        {"description": "this repository's features", "conditions": {"repository": "proj*", "branch": "feature/*"},
+         "stream": "general"},
+        {"description": "another repository", "conditions": {"repository": "other"}, "stream": "general"},
     ], TAG_TOPIC="ignored by the tags configuration")
     main = remote.commit("On main")
     remote.push("origin", "main", "main:feature/x", "main:release/2.0")
@@ -18,10 +20,11 @@ def test_branch_patterns_pick_what_is_announced_and_where(remote, devserver):
     git("tag", "nightly-1", cwd=remote.work)
     remote.push("origin", "v2.0", "nightly-1")
 
-    devserver.wait_for_messages(3, timeout=10)
-    time.sleep(0.5)  # nothing more may arrive for the feature branch or the nightly tag
+    devserver.wait_for_messages(4, timeout=10)
+    assert spool_empties(remote.spool())  # all queued is delivered: nothing more can arrive
     got = sorted((m["display_recipient"], m["subject"]) for m in devserver.messages())
-    assert got == [("commits", "main"), ("commits", "release/2.0"), ("releases", "project tags")]
+    assert got == [("commits", "main"), ("commits", "release/2.0"), ("general", "feature/x"),
+                   ("releases", "project tags")]
     assert devserver.messages(topic="main")[0]["content"].endswith(line(main, "On main"))
 
 
@@ -62,6 +65,7 @@ def test_destination_function_as_the_classic_hook_has_it(remote, devserver):
     remote.push("origin", "v3")
 
     devserver.wait_for_messages(2, timeout=10)
+    assert spool_empties(remote.spool())  # wip/try sends nothing
     got = sorted((m["display_recipient"], m["subject"]) for m in devserver.messages())
     assert got == [("general", f"project:main:{sha[:7]}"), ("releases", "project v3")]
 
@@ -88,7 +92,7 @@ def test_dry_run_prints_the_messages_and_sends_nothing(remote, devserver):
                            input=f"{old} {sha} refs/heads/main\n", capture_output=True, text=True, check=True)
     assert shown.stdout == ("--- to commits > main\n1 commit was pushed to branch `main` in `project`:\n"
                             + line(sha, "Just looking") + "\n\n")
-    time.sleep(0.5)
+    assert spool_empties(remote.spool())
     assert len(devserver.messages()) == 1  # the push's own notice, nothing from the dry run
 
 
@@ -105,6 +109,6 @@ def test_conditions_on_the_kind_of_change_and_the_pusher(remote, devserver):
     remote.push("--force", "origin", "main", env={"GL_USERNAME": "carol"})
 
     devserver.wait_for_messages(2, timeout=10)
-    time.sleep(0.3)
+    assert spool_empties(remote.spool())
     got = sorted((m["display_recipient"], m["subject"], m["content"].split(" ")[0]) for m in devserver.messages())
     assert got == [("general", "main", "**carol**"), ("releases", "rewrites", "**carol**")]

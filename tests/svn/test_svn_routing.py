@@ -1,9 +1,7 @@
 """Per-path routing and the destination function."""
 from __future__ import annotations
 
-import time
-
-from svnrig import changeset
+from svnrig import changeset, spool_empties
 
 
 def test_paths_route_revisions_to_their_channels(repo, devserver):
@@ -17,7 +15,7 @@ def test_paths_route_revisions_to_their_channels(repo, devserver):
     both, _ = repo.commit("Both", files={"trunk/web/app.js": "1\n", "trunk/api/views.py": "1\n"})
 
     devserver.wait_for_messages(6, timeout=15)
-    time.sleep(0.3)
+    assert spool_empties(repo.spool())  # all queued is delivered: nothing more can arrive
     got = sorted((m["display_recipient"], m["subject"], m["content"].split("\n")[0]) for m in devserver.messages())
     head = "**alice** committed {} to `repo`:".format
     assert got == sorted([
@@ -46,7 +44,7 @@ def test_destination_function_as_the_classic_hook_has_it(repo, devserver):
     three, _ = repo.commit("Three", files={"c": "1\n"})
 
     devserver.wait_for_messages(2, timeout=10)
-    time.sleep(0.3)
+    assert spool_empties(repo.spool())  # all queued is delivered: nothing more can arrive
     got = sorted((m["display_recipient"], m["subject"]) for m in devserver.messages())
     assert got == [("web", "repo r1"), ("web", f"repo r{three}")]
     assert devserver.messages()[0]["content"].startswith("**alice** committed " + changeset(1) + " to `Shown Name`:")
@@ -58,6 +56,6 @@ def test_author_condition(repo, devserver):
     bobs, _ = repo.commit("By bob", files={"b": "1\n"}, author="bob")
 
     devserver.wait_for_messages(1, timeout=10, stream="api")
-    time.sleep(0.3)
+    assert spool_empties(repo.spool())  # all queued is delivered: nothing more can arrive
     assert [m["content"].split("\n")[0] for m in devserver.messages()] == [
         f"**bob** committed {changeset(bobs)} to `repo`:"]
