@@ -192,3 +192,10 @@ def test_text_beyond_ascii_survives_the_pipe_whatever_the_locale(start_bridge, s
     assert (heard["text"], heard["topic"]) == ("Grüße 🎉 aus Köln", "ünïcode")
     assert run.request("send", "1", "Ja, Grüße 🎉", room=heard["room"])["type"] == "ack"
     assert server.messages("general", "ünïcode")[-1]["content"] == "Ja, Grüße 🎉"
+
+
+def test_a_direct_room_with_an_unknown_person_is_an_error_for_that_answer_only(bridge, server):
+    answer = bridge.request("send", "1", "hello?", room="dm:nobody@example.com")
+    assert answer["type"] == "error" and answer["permanent"] is True
+    assert "nobody@example.com" in bridge.log
+    assert bridge.request("send", "2", "still here", room="dm:alice@example.com")["type"] == "ack"

@@ -119,10 +119,22 @@ def test_a_bridge_with_a_wrong_key_exits_2_without_showing_it(start_bridge, serv
 
 
 def test_check_validates_without_connecting(start_bridge, server, tmp_path):
+    server.stop()  # nothing to connect to: --check must not need the server
     run = start_bridge("--check", cwd=str(tmp_path))
     assert run.wait(10) == 0
-    assert run.proc.stdout.read() == ""  # the stdout reader thread already took the line
-    assert any("OK: " in line.get("raw", "") for line in run.drain(0.2))
+    said = run.expect("<not json>")["raw"]  # --check prints for people, not for the adapter
+    assert said.startswith("OK: ") and HUBOT[0] in said and server.site in said
+    assert HUBOT[1] not in said + run.log
+
+
+def test_a_real_bridge_reads_the_file_in_the_bots_folder(start_bridge, server, tmp_path):
+    config_file(tmp_path, f'WYZEPAL_SITE = "{server.site}"\nWYZEPAL_USER = "{HUBOT[0]}"\n'
+                          f'WYZEPAL_API_KEY = "{HUBOT[1]}"\nTOPIC = "from the file"\n')
+    env = {k: v for k, v in bridge_env(server).items() if not k.startswith("HUBOT_WYZEPAL_")}
+    run = start_bridge(cwd=str(tmp_path), env=env)  # Hubot runs the bridge in the bot's folder
+    assert run.expect("ready")["bot"]["email"] == HUBOT[0]
+    assert run.request("send", "1", "configured by the file", room="general")["type"] == "ack"
+    assert server.messages("general", "from the file")[-1]["content"] == "configured by the file"
 
 
 def test_by_default_only_subscribed_channels_are_heard(start_bridge, server):

@@ -139,12 +139,15 @@ test('a dead bridge is restarted, resumes after the last message, and gets unans
   assert.ok(bot.logger.find('info', /reconnected/))
 })
 
-test('restarts back off: each quick death waits longer, up to the cap', async () => {
-  const bot = await start({ env: { STAND_IN_NO_READY: '1', STAND_IN_DIE_ONCE: '' }, args: ['-e', 'process.exit(4)'],
-    backoff: { initialMs: 20, maxMs: 80, stableMs: 10000 } })
-  await eventually(() => bot.logger.lines.filter(l => /restarting in/.test(l.message)).length >= 4, 5000, 'four restarts')
-  const delays = bot.logger.lines.filter(l => /restarting in/.test(l.message)).map(l => l.message.match(/in ([\d.]+) s/)[1])
-  assert.deepEqual(delays.slice(0, 4), ['0.0', '0.0', '0.1', '0.1'])
+test('restarts back off: each quick death waits twice as long, up to the cap', async () => {
+  const delays = []
+  const bot = await start({ env: { STAND_IN_NO_READY: '1', STAND_IN_DIE_ONCE: '' }, args: ['-e', 'process.exit(4)', '--'],
+    backoff: { initialMs: 20, maxMs: 80, stableMs: 10000 },
+    beforeRun: robot => robot.adapter.bridge.on('exit', ({ restartInMs }) => delays.push(restartInMs)) })
+  await eventually(() => delays.length >= 5, 10000, 'five restarts')
+  assert.deepEqual(delays.slice(0, 5), [20, 40, 80, 80, 80])
+  assert.ok(bot.logger.find('warn', /the WyzePal bridge exited \(code 4\); restarting in/))
+  assert.equal(bot.exits.length, 0, 'a dying bridge does not stop Hubot')
 })
 
 test('a bridge that refuses its configuration stops Hubot with status 1 instead of looping', async () => {

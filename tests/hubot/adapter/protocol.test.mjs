@@ -48,6 +48,7 @@ test('HUBOT_WYZEPAL_BRIDGE is a command line or a JSON list of words', () => {
   assert.deepEqual(bridgeCommand('["/opt/my venv/bin/python", "-m", "wyzepal_hubot"]'),
     ['/opt/my venv/bin/python', '-m', 'wyzepal_hubot'])
   assert.throws(() => bridgeCommand('[1]'), /not a list of strings/)
+  assert.throws(() => bridgeCommand('[/opt/venv/bin/wyzepal-hubot-bridge]'), /HUBOT_WYZEPAL_BRIDGE .* is not JSON/)
 })
 
 test('the environment sets the command and the restart backoff', () => {

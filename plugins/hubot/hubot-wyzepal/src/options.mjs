@@ -15,9 +15,16 @@ export function bridgeCommand (value) {
     return [DEFAULT_BRIDGE_COMMAND]
   }
   if (text.startsWith('[')) {
-    const words = JSON.parse(text)
+    let words
+    try {
+      words = JSON.parse(text)
+    } catch (error) {
+      throw new Error(`HUBOT_WYZEPAL_BRIDGE starts with "[" but is not JSON (${error.message}); ` +
+        'write a JSON list of words, e.g. ["/opt/venv/bin/wyzepal-hubot-bridge"], or the command without brackets')
+    }
     if (!Array.isArray(words) || words.length === 0 || !words.every(w => typeof w === 'string')) {
-      throw new Error('HUBOT_WYZEPAL_BRIDGE is a JSON value but not a list of strings')
+      throw new Error('HUBOT_WYZEPAL_BRIDGE is a JSON value but not a list of strings; ' +
+        'write e.g. ["/opt/venv/bin/python", "-m", "wyzepal_hubot"]')
     }
     return words
   }
