@@ -137,7 +137,12 @@ def test_a_503_burst_on_get_events_is_backed_off_and_nothing_is_lost(server, cli
     post(server, "after the storm")
     assert listener.wait_for(2) == ["before the storm", "after the storm"]
     listener.finish()
-    assert len(failed_polls(server)) == 4
+    failed = [r.time for r in failed_polls(server)]
+    assert len(failed) == 4
+    # Each wait is at least half its ceiling (jitter), and the ceiling doubles: a client
+    # retrying at once would show gaps of a few milliseconds. Lower bounds only: load cannot break them.
+    gaps = [later - earlier for earlier, later in zip(failed, failed[1:])]
+    assert all(gap >= FAST.base * 2 ** attempt / 2 - 0.005 for attempt, gap in enumerate(gaps)), gaps
 
 
 def failed_polls(server):
@@ -206,6 +211,35 @@ def test_call_on_each_event_hands_over_every_event_and_a_callback_error_ends_it(
     assert [e["id"] for e in seen] == sorted({e["id"] for e in seen})
     assert str(thread_error[0]) == "bridge bug"
     assert server.queue_ids() == []
+
+
+def test_every_event_is_handed_over_once_and_heartbeats_never(server, client, devserver_bot):
+    """Non-message events have no message id to fall back on: only last_event_id keeps them from repeating."""
+    seen, stop = [], threading.Event()
+    thread = threading.Thread(target=call_on_each_event, args=(client, seen.append, ["subscription"]),
+                              kwargs={"stop": stop, "backoff": FAST}, daemon=True)
+    thread.start()
+    server.wait_for_polls(1)
+    with Client(server.site, *devserver_bot) as other:  # the same bot, from another connection
+        for name in ("one", "two"):
+            other.add_subscriptions([name])
+        wait_until(lambda: len(seen) >= 2)
+        time.sleep(1.5)  # several 0.3 s heartbeats: each answers a poll, none may reach the callback
+        other.add_subscriptions(["three"])
+        wait_until(lambda: len(seen) >= 3)
+    time.sleep(0.7)  # room for a repeat to show up
+    stop.set()
+    thread.join(5)
+    assert not thread.is_alive()
+    assert [(e["type"], e["op"], e["subscriptions"][0]["name"]) for e in seen] == [
+        ("subscription", "add", "one"), ("subscription", "add", "two"), ("subscription", "add", "three")]
+    assert seen[2]["id"] > seen[1]["id"] + 1, "heartbeats took the ids in between"
+
+
+def wait_until(condition, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 def test_a_rejected_key_is_raised_not_retried_forever(server):
