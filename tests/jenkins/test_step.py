@@ -133,6 +133,25 @@ def test_not_in_jenkins_and_bad_config_never_fail_the_build_unless_asked(write_c
     assert str(broken) in err and "NOTIFY_SUCCESS" in err and "True or False" in err
 
 
+@pytest.mark.parametrize("argv", [["--result", ""], ["--result", "MAYBE"], ["--no-such-option"]])
+def test_a_command_line_it_cannot_read_does_not_fail_the_build_unless_asked(write_config, capfd, argv):
+    config = write_config()
+    assert run(["--config", str(config)] + argv, {"JOB_NAME": "a", "BUILD_NUMBER": "1"}) == 0
+    assert "wyzepal-jenkins-notify:" in capfd.readouterr().err
+    assert run(["--config", str(config), "--fail-on-error"] + argv, {"JOB_NAME": "a", "BUILD_NUMBER": "1"}) == 2
+
+
+def test_an_answer_that_is_not_a_build_still_sends_what_the_environment_says(jenkins_sim, write_config, devserver,
+                                                                              capfd):
+    jenkins_sim.jenkins.add_job("app")
+    jenkins_sim.jenkins.run_build("app", "FAILURE")
+    jenkins_sim.answer_next(1, 200, ["a proxy's idea of JSON"], path="/job/app/1/")
+    assert run(["--config", str(write_config()), "--result", "FAILURE"], jenkins_env(jenkins_sim, "app", 1)) == 0
+    text = devserver.wait_for_messages(1)[0]["content"]
+    assert text.startswith(f":cross_mark: [app #1]({jenkins_sim.url}job/app/1/) **failed**")
+    assert "could not read Jenkins' answer" in capfd.readouterr().err
+
+
 def test_chat_server_down_delays_the_message_and_loses_nothing(jenkins_sim, write_config, devserver):
     jenkins_sim.jenkins.add_job("app")
     jenkins_sim.jenkins.run_build("app", "FAILURE")
@@ -178,6 +197,13 @@ def test_a_template_with_an_unknown_placeholder_is_refused_at_load(write_config,
     assert run(["--config", str(config), "--fail-on-error"], {"JOB_NAME": "a", "BUILD_NUMBER": "1"}) == 2
     err = capfd.readouterr().err
     assert "MESSAGE_TEMPLATES['FAILURE']" in err and "{whodunnit}" in err and str(config) in err
+
+
+def test_a_template_that_cannot_be_filled_in_is_refused_at_load(write_config, capfd):
+    config = write_config(MESSAGE_TEMPLATES={"FAILURE": "{link} took {duration:d}"})
+    assert run(["--config", str(config), "--fail-on-error"], {"JOB_NAME": "a", "BUILD_NUMBER": "1"}) == 2
+    err = capfd.readouterr().err
+    assert "MESSAGE_TEMPLATES['FAILURE']" in err and "cannot be filled in" in err and str(config) in err
 
 
 def test_mentions_only_when_switched_on(jenkins_sim, write_config, devserver):

@@ -217,3 +217,18 @@ def test_a_build_jenkins_failed_to_describe_is_announced_at_the_next_poll(jenkin
     integration.close(5)
     assert headlines(devserver, 2) == [("app", "**failed**"),
                                        ("app", "**is still failing** (2 builds in a row, for 21 min)")]
+
+
+def test_a_build_jenkins_describes_strangely_is_skipped_and_later_ones_still_come(jenkins_sim, write_config,
+                                                                                 devserver):
+    sim = jenkins_sim.jenkins
+    sim.add_job("app")
+    watcher, integration = make_watcher(write_config())
+    watcher.poll_once()
+    sim.run_build("app", "FAILURE")
+    jenkins_sim.answer_next(1, 200, ["not", "a", "build"], path="/job/app/1/")
+    assert watcher.poll_once().announced == []
+    sim.run_build("app", "SUCCESS")
+    assert watcher.poll_once().announced == [("app", 2, "back_to_normal")]
+    integration.close(5)
+    assert [subject for subject, _ in headlines(devserver, 1)] == ["app"]

@@ -68,3 +68,8 @@ def _check(template: str, allowed: set[str], path: str, key: str) -> None:
         raise ConfigError(f"uses the unknown placeholder {{{unknown[0]}}}", path=path, key=key,
                           expected=f"placeholders among {', '.join(sorted(allowed))}",
                           fix=f"use one of those instead of {{{unknown[0]}}}")
+    try:  # every value is text: a format spec such as {duration:d} would fail each build, so fail now
+        template.format_map(dict.fromkeys(allowed, ""))
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"cannot be filled in ({exc})", path=path, key=key,
+                          fix="write placeholders as plain {name}, without a format spec or conversion") from None

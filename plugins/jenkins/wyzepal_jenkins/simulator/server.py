@@ -12,7 +12,7 @@ import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Optional
+from typing import Any, Optional
 from urllib.parse import parse_qs, urlsplit
 
 from .model import Jenkins, User
@@ -27,7 +27,7 @@ class JenkinsSimulator:
         self.host = host
         self.port = port
         self.requests: list[tuple[str, str]] = []
-        self._failures: list[tuple[int, Optional[str]]] = []
+        self._failures: list[tuple[Answer, Optional[str]]] = []
         self._delay = 0.0
         self._lock = threading.Lock()
         self._server: Optional[ThreadingHTTPServer] = None
@@ -86,8 +86,16 @@ class JenkinsSimulator:
 
         As a proxy in front of Jenkins would answer, or Jenkins failing one kind of request.
         """
+        self.answer_next(count, status, f"HTTP ERROR {status}", path)
+
+    def answer_next(self, count: int, status: int, body: Any, path: Optional[str] = None) -> None:
+        """The next ``count`` requests (whose path contains ``path``) get this answer instead of Jenkins'.
+
+        ``body`` is sent as JSON when it is a dict or a list, e.g. what a misconfigured proxy or a
+        plugin's odd export would give.
+        """
         with self._lock:
-            self._failures.extend([(status, path)] * count)
+            self._failures.extend([(Answer(status, body), path)] * count)
 
     def delay(self, seconds: float) -> None:
         self._delay = seconds
@@ -96,12 +104,12 @@ class JenkinsSimulator:
         with self._lock:
             self.requests.clear()
 
-    def _next_failure(self, path: str) -> Optional[int]:
+    def _next_failure(self, path: str) -> Optional[Answer]:
         with self._lock:
-            for index, (status, part) in enumerate(self._failures):
+            for index, (canned, part) in enumerate(self._failures):
                 if part is None or part in path:
                     del self._failures[index]
-                    return status
+                    return canned
             return None
 
     def _record(self, method: str, path: str) -> None:
@@ -157,7 +165,7 @@ def _handler_for(simulator: JenkinsSimulator) -> type[BaseHTTPRequestHandler]:
                 time.sleep(simulator._delay)
             failure = simulator._next_failure(self.path)
             if failure is not None:
-                self._send(Answer(failure, f"HTTP ERROR {failure}"))
+                self._send(failure)
                 return
             user, refusal = simulator._authenticate(self.headers.get("Authorization"))
             if refusal is not None:

@@ -27,8 +27,17 @@ EXIT_OK, EXIT_UNDELIVERED, EXIT_USAGE = 0, 1, 2
 log = logging.getLogger("wyzepal_notifier.jenkins.step")
 
 
+class UsageError(Exception):
+    """A command line the step cannot read: said on stderr, and the build goes on."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]  # argparse would exit 2: a failed build
+        raise UsageError(f"{message} (see {PROG} --help)")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=PROG, description="Announce this Jenkins build in WyzePal.")
+    parser = _Parser(prog=PROG, description="Announce this Jenkins build in WyzePal.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     when = parser.add_mutually_exclusive_group()
     when.add_argument("--result", type=str.upper, choices=RESULTS,
@@ -47,10 +56,24 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[Sequence[str]] = None, env: Optional[Mapping[str, str]] = None) -> int:
-    args = build_parser().parse_args(argv)
-    env = os.environ if env is None else env
+    """Exit status 0 whatever happens (the build must not fail for a notification) unless --fail-on-error."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except UsageError as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return EXIT_USAGE if "--fail-on-error" in argv else EXIT_OK
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
                         format=f"{PROG}: %(message)s")
+    try:
+        return notify(args, os.environ if env is None else env)
+    except Exception as exc:  # a bug here must not fail the build it reports on
+        log.debug("unexpected error", exc_info=True)
+        print(f"{PROG}: unexpected error, nothing sent: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_UNDELIVERED if args.fail_on_error else EXIT_OK
+
+
+def notify(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     try:
         integration = JenkinsIntegration.load(explicit=args.config, beside=Path(sys.argv[0]).resolve(), env=env)
         build = learn(integration, args, env)
@@ -78,6 +101,10 @@ def learn(integration: JenkinsIntegration, args: argparse.Namespace, env: Mappin
                                      max_failed_tests=int(integration.settings["MAX_FAILED_TESTS"])))
     except (JenkinsError, ConfigError) as exc:
         print(f"{PROG}: could not ask Jenkins ({exc}); sending what the environment says", file=sys.stderr)
+    except Exception as exc:  # an answer that is not the build Jenkins would describe: a proxy, an odd plugin
+        log.debug("Jenkins' answer could not be read", exc_info=True)
+        print(f"{PROG}: could not read Jenkins' answer ({type(exc).__name__}: {exc}); "
+              "sending what the environment says", file=sys.stderr)
     build.result = None if args.started else (args.result or build.result or "SUCCESS")
     return build
 
