@@ -41,10 +41,11 @@ def test_a_sequence_of_builds_gives_exactly_the_expected_messages(jenkins_sim, w
     sim.run_build("deploy-web", "SUCCESS")
     config = write_config(NOTIFY_ABORTED=True)
     watcher, integration = make_watcher(config)
+    now = minutes_ago(0)  # one clock for every build below, so the durations said are exact on a slow machine
 
     assert watcher.poll_once().baseline  # first run: remember, announce nothing
     for result, started in (("FAILURE", 120), ("FAILURE", 90), ("SUCCESS", 30)):  # fail, fail, fix
-        sim.run_build("app", result, timestamp=minutes_ago(started), duration_ms=60_000)
+        sim.run_build("app", result, timestamp=now - started * 60_000, duration_ms=60_000)
         watcher.poll_once()
     sim.run_build("team/lib", "UNSTABLE", tests=[TestCase("LibTest", "test_edge", "FAILED")])
     sim.run_build("app", "ABORTED")
@@ -56,8 +57,8 @@ def test_a_sequence_of_builds_gives_exactly_the_expected_messages(jenkins_sim, w
     assert report.new_jobs == ["new-svc"] and report.gone_jobs == ["team/lib"]
 
     jenkins_sim.stop()  # Jenkins down: builds go on meanwhile
-    sim.run_build("app", "FAILURE", timestamp=minutes_ago(20), duration_ms=60_000)
-    sim.run_build("app", "SUCCESS", timestamp=minutes_ago(10), duration_ms=60_000)
+    sim.run_build("app", "FAILURE", timestamp=now - 20 * 60_000, duration_ms=60_000)
+    sim.run_build("app", "SUCCESS", timestamp=now - 10 * 60_000, duration_ms=60_000)
     assert watcher.poll_once() is None and watcher.next_wait() >= 1.0
     jenkins_sim.start()
     watcher.poll_once()

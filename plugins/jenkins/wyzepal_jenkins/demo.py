@@ -39,7 +39,7 @@ def main() -> None:
                                    kwargs={"env": {}, "stop": stop}, daemon=True)
         watcher.start()
         try:
-            play(chat, jenkins)
+            play(chat, jenkins, Path(folder) / "state.json")
             show(chat)
             if args.keep:
                 print(f"\nWyzePal dev server: {chat.site}   Jenkins simulator: {jenkins.url} "
@@ -70,19 +70,28 @@ def write_config(folder: Path, site: str, jenkins_url: str) -> Path:
     return path
 
 
-def play(chat, jenkins: JenkinsSimulator) -> None:
+def play(chat, jenkins: JenkinsSimulator, state: Path) -> None:
     sim = jenkins.jenkins
-    time.sleep(1.5)  # the watcher's first poll: it remembers where every job is
+    wait_for(state.exists, 30)  # the watcher's first poll: it remembers where every job is
     breaking = Change("5ca1ab1e", "Cache sessions @**all** `fast`", "bob", "Bob Stone", "bob@example.com")
     sim.run_build("web/app", "FAILURE", changes=[breaking], duration_ms=80_000)
     time.sleep(1.0)
     sim.run_build("web/app", "SUCCESS", changes=[Change("f1x3d", "Revert session cache", "bob", "Bob Stone")],
                   duration_ms=70_000)
-    chat.wait_for_polls(1, timeout=10)
+    chat.wait_for_polls(1, timeout=30)
     chat.send_message(HUMAN, "ops", "@**Jenkins Bot** build web/deploy-web TARGET=production", topic="release")
     chat.send_message(HUMAN, "ops", "@**Jenkins Bot** build nightly", topic="release")
-    chat.wait_for_messages(8, timeout=20)
+    chat.wait_for_messages(8, timeout=60)
     time.sleep(1.0)
+
+
+def wait_for(condition, seconds: float) -> None:
+    """Until ``condition()`` holds; a slow machine only makes the demo slower."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the watcher made no first poll within {seconds:.0f} s")
+        time.sleep(0.05)
 
 
 def show(chat) -> None:
