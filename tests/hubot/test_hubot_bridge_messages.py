@@ -199,3 +199,22 @@ def test_a_direct_room_with_an_unknown_person_is_an_error_for_that_answer_only(b
     assert answer["type"] == "error" and answer["permanent"] is True
     assert "nobody@example.com" in bridge.log
     assert bridge.request("send", "2", "still here", room="dm:alice@example.com")["type"] == "ack"
+
+
+def test_text_cut_in_the_middle_of_an_emoji_is_still_sent(bridge, server):
+    # JavaScript strings are UTF-16: a script's text.slice() can leave half an emoji, which UTF-8 cannot carry.
+    bridge.send_raw('{"type": "send", "ref": "1", "room": "stream:general topic:x", "text": "cut \\ud83d"}')
+    assert bridge.expect("ack", ref="1")
+    assert server.messages("general", "x")[-1]["content"] == "cut \ufffd"
+    assert bridge.request("send", "2", "after", room="stream:general topic:x")["type"] == "ack"
+
+
+def test_a_line_that_is_not_utf8_is_a_bad_line_not_a_deaf_bridge(bridge, server):
+    bridge.proc.stdin.flush()
+    bridge.proc.stdin.buffer.write(b'{"type": "send", "ref": "1", "room": "general", "text": "caf\xe9"}\n')
+    bridge.proc.stdin.buffer.flush()
+    assert bridge.expect("ack", ref="1")
+    assert server.messages("general", "hubot")[-1]["content"] == "caf\ufffd"
+    assert bridge.request("send", "2", "still listening", room="general")["type"] == "ack"
+    bridge.close_stdin()
+    assert bridge.wait(10) == 0, "end of input still stops it"

@@ -96,7 +96,7 @@ def test_sigterm_stops_hubot_and_the_bridge_cleanly(hubot, server):
     run = hubot()
     bridge = run.bridge_pid()
     assert run.terminate() == 0
-    assert wait_until_gone(bridge, 5)
+    assert wait_until_gone(bridge, 15)
     assert server.queue_ids() == []
     assert children_of(run.proc.pid) == []
 

@@ -77,7 +77,11 @@ class Delivery:
                 log.error("answer %s not sent: %s", ref, work)
                 self.writer.error(ref, work, permanent=True)
                 continue
-            self._deliver_all(ref, work)
+            try:
+                self._deliver_all(ref, work)
+            except Exception as exc:  # one answer that cannot be sent must not silence the ones after it
+                log.exception("answer %s could not be sent", ref)
+                self.writer.error(ref, f"could not be sent: {exc}", permanent=True)
 
     def _deliver_all(self, ref: Optional[str], messages: list[Message]) -> None:
         ids = []

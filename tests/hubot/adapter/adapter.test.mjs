@@ -34,7 +34,7 @@ test('the adapter emits connected once the bridge is ready, and knows the bot', 
 test('users from the bridge are known to the brain with id, name and email', async () => {
   const bot = await start({ script: [{ type: 'users', users: [alice, { id: 12, name: 'Bob', email: 'bob@example.com' }] }] })
   await bot.connected
-  const bob = await eventually(() => bot.robot.brain.userForName('Bob'), 2000, 'Bob in the brain')
+  const bob = await eventually(() => bot.robot.brain.userForName('Bob'), 10000, 'Bob in the brain')
   assert.equal(bob.id, 12)
   assert.equal(bob.email_address, 'bob@example.com')
   assert.equal(bot.robot.brain.userForId(11).name, 'Alice')
@@ -152,7 +152,7 @@ test('restarts back off: each quick death waits twice as long, up to the cap', a
 
 test('a bridge that refuses its configuration stops Hubot with status 1 instead of looping', async () => {
   const bot = await start({ env: { STAND_IN_EXIT_CODE: '2' } })
-  await eventually(() => bot.exits.length > 0, 3000, 'exit')
+  await eventually(() => bot.exits.length > 0, 10000, 'exit')
   assert.deepEqual(bot.exits, [1])
   assert.ok(bot.logger.find('error', /cannot start with this configuration/))
   assert.ok(bot.logger.find('error', /bridge: wyzepal_hubot: stand-in refuses to start/))
@@ -161,7 +161,7 @@ test('a bridge that refuses its configuration stops Hubot with status 1 instead 
 
 test('a missing bridge command says how to install it', async () => {
   const bot = await start({ command: '/nonexistent/wyzepal-hubot-bridge', args: [] })
-  await eventually(() => bot.exits.length > 0, 3000, 'exit')
+  await eventually(() => bot.exits.length > 0, 10000, 'exit')
   assert.ok(bot.logger.find('error', /pip install 'wyzepal-integrations\[hubot\]'/))
 })
 

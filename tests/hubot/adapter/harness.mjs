@@ -86,7 +86,7 @@ export async function startRobot ({ env = {}, script, exit, backoff, command, ar
     log,
     exits,
     get connected () {
-      return eventually(() => robot.adapter.bot, 5000, 'the bridge to be ready')
+      return eventually(() => robot.adapter.bot, 15000, 'the bridge to be ready')
     },
     async stop () {
       robot.shutdown()

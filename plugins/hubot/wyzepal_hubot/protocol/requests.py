@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any, Mapping, Optional
 
 #: send: say text in the room; reply: address the sender; emote: /me; topic: move the conversation.
 REQUEST_TYPES = ("send", "reply", "emote", "topic")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class BadLine(ValueError):
@@ -28,7 +30,7 @@ class Person:
     def from_json(cls, data: Any) -> Optional[Person]:
         if not isinstance(data, Mapping):
             return None
-        return cls(data.get("id"), str(data.get("name") or ""), str(data.get("email") or ""))
+        return cls(data.get("id"), _sendable(str(data.get("name") or "")), _sendable(str(data.get("email") or "")))
 
 
 @dataclass(frozen=True)
@@ -58,5 +60,10 @@ def parse_request(line: str) -> Request:
         raise BadLine(f"{kind} without a text string")
     ref = data.get("ref")
     room = data.get("room")
-    return Request(kind, None if ref is None else str(ref), text, room if isinstance(room, str) else None,
-                   Person.from_json(data.get("user")))
+    return Request(kind, None if ref is None else str(ref), _sendable(text),
+                   _sendable(room) if isinstance(room, str) else None, Person.from_json(data.get("user")))
+
+
+def _sendable(text: str) -> str:
+    """Text with lone UTF-16 surrogates (a script that cut an emoji in half) made U+FFFD: they cannot be sent."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
