@@ -19,6 +19,17 @@ def test_server_down_during_the_commit_delays_the_notice_and_loses_nothing(repo,
     assert spool_empties(repo.spool())
 
 
+def test_a_slow_server_never_holds_up_the_commit(repo, devserver):
+    devserver.faults.delay(6, n=1, path="messages")  # the first message is stored 6 s after it arrives
+    revision, output = repo.commit("Committed while the chat server answers slowly", files={"x": "1\n"})
+
+    # A hook that delivered before exiting would return only once the server had stored the message.
+    assert devserver.messages() == []
+    assert len(pending_in(repo.spool())) == 1
+    found = devserver.wait_for_messages(1, timeout=30, stream="commits", topic="repo")
+    assert found[0]["content"].startswith(f"**alice** committed {changeset(revision)} to `repo`:\n")
+
+
 def test_hook_gets_no_home_and_no_path_yet_finds_config_spool_and_svnlook(repo, devserver):
     repo.write_config(extra="import os\nassert 'HOME' not in os.environ and 'PATH' not in os.environ, "
                             "sorted(os.environ)\n")
