@@ -84,6 +84,9 @@ def bench_step(site: str, folder: Path) -> None:
     sim.stop()
     seconds = median_seconds(step, env)
     print(f"   {'notify with Jenkins down (connection refused)':<48} {seconds * 1000:7.0f} ms  {seconds / base:5.1f}x")
+    print("   drivers: interpreter start; importing python-jenkins (and requests with it); the Jenkins\n"
+          "   requests above (python-jenkins asks for a crumb before its first request; the test report\n"
+          "   only when tests failed); then handing the message to the outbox and sending it")
 
 
 def build_farm(sim: JenkinsSimulator, jobs: int = 500, folders: int = 20) -> list[str]:
