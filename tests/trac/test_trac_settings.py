@@ -54,3 +54,39 @@ def test_the_integration_is_found_through_its_entry_point_when_installed():
         pytest.fail("wyzepal-integrations is not installed here; run the suite with tox -e trac")
     integrations.load_entry_points()
     assert integrations.get("trac") is TracIntegration
+
+
+# Each switch of TRAC_NOTIFY_ON and the events it stands for.
+SWITCHED = [
+    ("ticket_created", {"kind": "ticket", "type": "ticket_created"}),
+    ("ticket_changed", {"kind": "ticket", "type": "ticket_changed", "changed_fields": ["owner"]}),
+    ("ticket_closed", {"kind": "ticket", "type": "ticket_closed", "changed_fields": ["status", "resolution"]}),
+    ("ticket_reopened", {"kind": "ticket", "type": "ticket_reopened", "changed_fields": ["status"]}),
+    ("ticket_deleted", {"kind": "ticket", "type": "ticket_deleted"}),
+    ("ticket_comment_edited", {"kind": "ticket", "type": "ticket_comment_edited"}),
+    *[("wiki", {"kind": "wiki", "type": f"wiki_page_{what}"}) for what in ("added", "changed", "deleted", "renamed")],
+    ("changesets", {"kind": "changeset", "type": "changeset_added"}),
+    ("milestones", {"kind": "milestone", "type": "milestone_created"}),
+    ("milestones", {"kind": "milestone", "type": "milestone_completed"}),
+]
+
+
+@pytest.mark.parametrize("switch, event", SWITCHED, ids=[event["type"] for _, event in SWITCHED])
+def test_each_switch_turns_its_events_off_and_only_them(switch, event):
+    from wyzepal_trac.render.switches import wanted
+    from wyzepal_trac.settings import NOTIFY_ON_CHOICES
+
+    def conf(switches):
+        return TracIntegration.from_values({**BASE, "TRAC_NOTIFY_ON": switches}, env={}).configurations[0]
+
+    assert wanted(conf(list(NOTIFY_ON_CHOICES)), event)
+    assert not wanted(conf([name for name in NOTIFY_ON_CHOICES if name != switch]), event)
+    assert not wanted(conf([]), event)
+
+
+def test_the_switch_table_covers_every_event_type_and_switch():
+    from wyzepal_trac.events import EVENT_TYPES
+    from wyzepal_trac.settings import NOTIFY_ON_CHOICES
+
+    assert sorted(event["type"] for _, event in SWITCHED) == sorted(t for types in EVENT_TYPES.values() for t in types)
+    assert {switch for switch, _ in SWITCHED} == set(NOTIFY_ON_CHOICES)
