@@ -10,6 +10,7 @@ from wyzepal_jenkins.commands.parse import CommandError, parse
 from wyzepal_jenkins.integration import JenkinsIntegration
 from wyzepal_jenkins.simulator import Change, TestCase
 from wyzepal_jenkins.watch.cli import main as watch_main
+from wyzepal_jenkins.watch.followups import FollowUps
 from wyzepal_jenkins.watch.state import WatchState
 
 BOT_NAME = "Test Bot"
@@ -164,3 +165,18 @@ def test_end_to_end_over_the_events_api(jenkins_sim, write_config, devserver):
         stop.set()
         watcher.join(timeout=20)
     assert not watcher.is_alive()
+
+
+def test_a_build_cancelled_in_the_queue_is_said_in_the_topic_too(setup, devserver):
+    sim, handler, state, integration = setup
+    said(handler, "build app")
+    [item] = sim.queue.waiting()
+    followups = FollowUps(integration, integration.jenkins_api(env={}), state)
+    followups.check()
+    assert len(state.followups) == 1  # still waiting: nothing said
+    item.cancelled = True  # someone pressed the queue item's X in Jenkins
+    followups.check()
+    [message] = devserver.wait_for_messages(1, stream="ci", topic="builds", timeout=15)
+    assert message["content"] == ("@**Alice Liddell|12** :stop_sign: The build of **app** was cancelled "
+                                  "before it started.")
+    assert state.followups == [] and WatchState.load(state.path).followups == []
