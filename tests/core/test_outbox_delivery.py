@@ -5,7 +5,7 @@ import collections
 import time
 
 import pytest
-from wyzepal_notifier import Credentials, Integration, Message, RetryPolicy
+from wyzepal_notifier import Client, Credentials, Integration, Message, RetryPolicy
 from wyzepal_notifier.outbox import Outbox, Spool
 
 BOT, KEY = "bot@example.com", "x" * 32
@@ -116,6 +116,37 @@ def test_slow_responses_deliver_everything_once(devserver, spool_path):
     assert outbox.flush(15)
     outbox.close()
     assert_each_once_in_order(devserver, ["a", "b"], 3)
+
+
+def test_a_response_slower_than_the_timeout_is_sent_again_and_nothing_else_repeats(devserver, spool_path, caplog):
+    """The client gives up on a slow answer and the row is sent again. Whether the abandoned request
+    was stored too is the server's business (this dev server cancels it, a real one may not): only
+    that message may repeat. Everything arrives, in order per topic."""
+    def impatient(sender):
+        return Client.from_credentials(sender.credentials, retry=RetryPolicy(budget=0.0), read_timeout=0.5)
+
+    devserver.faults.delay(2.0, n=1, path="messages")
+    outbox = make_outbox(devserver, spool_path, courier_options={**FAST, "client_factory": impatient})
+    queue_topics(outbox, ["a", "b"], 4)
+    assert outbox.flush(20)
+    outbox.close()
+    posts = lambda: [r for r in devserver.requests if r.path.endswith("/messages")]  # noqa: E731
+    wait_until(lambda: len(posts()) == 9)  # the abandoned request is logged once the server is done with it
+    contents = [m["content"] for m in devserver.messages()]
+    counts = collections.Counter(contents)
+    assert set(counts) == {f"{t}-{i}" for t in "ab" for i in range(4)}
+    assert all(n == 1 for c, n in counts.items() if c != "a-0") and counts["a-0"] <= 2
+    for topic in "ab":
+        first_seen = list(dict.fromkeys(c for c in contents if c.startswith(topic)))
+        assert first_seen == [f"{topic}-{i}" for i in range(4)]
+    assert "timed out" in caplog.text
+
+
+def wait_until(condition, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.02)
 
 
 def test_a_permanent_refusal_is_kept_dead_with_its_reason_and_retried_after_the_fix(devserver, spool_path):

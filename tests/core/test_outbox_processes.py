@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import wyzepal_notifier
 from wyzepal_notifier import Credentials, Message
-from wyzepal_notifier.outbox import Spool
+from wyzepal_notifier.outbox import Outbox, Spool
 from wyzepal_notifier.outbox.worker import worker_lock
 
 BOT, KEY = "bot@example.com", "x" * 32
@@ -91,7 +91,7 @@ def test_send_outbox_while_the_server_is_down_waits_for_outbox_flush(devserver, 
                  "--content", "queued while down")
     assert result.returncode == 0, result.stderr
     status = cli("outbox", "status", "--outbox", str(spool_path))
-    assert status.returncode == 0 and "pending:   1" in status.stdout
+    assert status.returncode == 0 and "pending:   1" in status.stdout and "oldest pending: queued" in status.stdout
     devserver.start()
     flushed = cli("outbox", "flush", "--outbox", str(spool_path))
     assert flushed.returncode == 0, flushed.stderr
@@ -106,7 +106,7 @@ def test_dead_messages_show_in_status_and_go_out_with_retry_after_the_fix(devser
     status = cli("outbox", "status", "--outbox", str(spool_path))
     assert status.returncode == 1
     assert "dead:      1" in status.stdout and "#releases > v2" in status.stdout and "does not exist" in status.stdout
-    assert "outbox retry" in status.stdout
+    assert "outbox retry" in status.stdout and "last error (" in status.stdout
     assert KEY not in status.stdout + status.stderr
     devserver.add_stream("releases")
     retried = cli("outbox", "retry", "--outbox", str(spool_path))
@@ -168,6 +168,45 @@ def test_a_worker_killed_mid_delivery_is_replaced_and_nothing_is_lost(devserver,
     for topic in topics:
         first_seen = list(dict.fromkeys(c for c in contents if c.startswith(topic)))
         assert first_seen == [f"{topic}-{i}" for i in range(10)]
+
+
+KILLED_HOST = textwrap.dedent("""
+    import sys, time
+    from wyzepal_notifier import Credentials, Message
+    from wyzepal_notifier.outbox import Outbox
+    site, path = sys.argv[1:3]
+    outbox = Outbox(path, Credentials(site, "bot@example.com", "x" * 32))
+    for i in range(10):
+        for topic in ("a", "b", "c"):
+            outbox.put(Message.to_stream("general", topic, f"{topic}-{i}"))
+    time.sleep(120)  # a host busy with other things, until it is killed
+""")
+
+
+def test_a_host_killed_mid_delivery_loses_nothing_when_it_starts_again(devserver, spool_path, tmp_path):
+    script = tmp_path / "host.py"
+    script.write_text(KILLED_HOST)
+    devserver.faults.delay(0.05, path="messages")
+    host = subprocess.Popen([sys.executable, str(script), devserver.site, str(spool_path)], env=environment())
+    try:
+        wait_until(lambda: len(devserver.messages()) >= 5, timeout=30)
+    finally:
+        host.send_signal(signal.SIGKILL)
+        host.wait(10)
+    assert Spool(spool_path).status().pending > 0, "killed with work left to do"
+    # The host starts again: its outbox finds the leftovers and the dead worker's leases, and delivers.
+    restarted = Outbox(spool_path, Credentials(devserver.site, BOT, KEY))
+    try:
+        assert restarted.flush(30), "a dead process's lease held the spool"
+    finally:
+        restarted.close(5)
+    contents = [m["content"] for m in devserver.messages()]
+    counts = collections.Counter(contents)
+    assert set(counts) == {f"{t}-{i}" for t in "abc" for i in range(10)}
+    repeats = [content for content, n in counts.items() if n > 1]
+    assert len(repeats) <= 1 and all(counts[c] == 2 for c in repeats), "only the one in flight may repeat"
+    for topic in "abc":
+        assert list(dict.fromkeys(c for c in contents if c.startswith(topic))) == [f"{topic}-{i}" for i in range(10)]
 
 
 HOST_PROCESS = textwrap.dedent("""
