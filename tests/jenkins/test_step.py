@@ -236,3 +236,11 @@ def test_the_real_command_as_a_process(jenkins_sim, write_config, devserver, fai
     assert done.returncode == 0, done.stderr
     assert "**failed**" in devserver.wait_for_messages(1)[0]["content"]
     assert READER[1] not in done.stderr + done.stdout
+
+
+def test_jenkins_own_jenkins_url_is_used_when_the_config_names_none(jenkins_sim, write_config, devserver):
+    build = failing_pipeline(jenkins_sim)
+    config = write_config(JENKINS_URL=None)
+    env = jenkins_env(jenkins_sim, "team/app", build.number)  # Jenkins sets JENKINS_URL in every build
+    assert run(["--config", str(config), "--result", "FAILURE"], env) == 0
+    assert "Speed up the parser" in devserver.wait_for_messages(1)[0]["content"]  # learnt from Jenkins

@@ -6,11 +6,12 @@ commands (``build``, ``status``, ``last``, ``queue``, ``help``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
 import threading
 from pathlib import Path
-from typing import Mapping, Optional, Sequence
+from typing import ContextManager, Mapping, Optional, Sequence
 
 from wyzepal_notifier import ConfigError, __version__
 
@@ -82,20 +83,13 @@ def check(integration: JenkinsIntegration, api: JenkinsAPI) -> int:
     return EXIT_OK
 
 
-def _signals(stop: threading.Event):
+def _signals(stop: threading.Event) -> ContextManager[object]:
+    """SIGTERM/Ctrl-C set ``stop``; signal handlers exist only in the main thread (tests run it in others)."""
     if threading.current_thread() is threading.main_thread():
         from wyzepal_notifier.events import stop_on_signals
 
         return stop_on_signals(stop)
-    return _NoSignals()
-
-
-class _NoSignals:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc_info: object) -> None:
-        return None
+    return contextlib.nullcontext()
 
 
 def _start_commands(integration: JenkinsIntegration, api: JenkinsAPI, state: WatchState,
