@@ -174,6 +174,17 @@ test('when Hubot shuts down, the bridge sees end of input and exits', async () =
   assert.equal(bot.adapter.bridge.running, false)
 })
 
+test('a bridge that ignores end of input and SIGTERM is killed, so Hubot still stops', async () => {
+  const bot = await start({ env: { STAND_IN_STUBBORN: '1' } })
+  await bot.connected
+  const pid = bot.adapter.bridge.pid
+  await bot.adapter.bridge.stop(500)
+  const events = records(bot.log).map(r => r.event)
+  assert.ok(events.includes('eof') && events.includes('sigterm ignored'), `the stand-in saw ${events}`)
+  assert.ok(bot.logger.find('warn', /did not stop; killing it/))
+  assert.throws(() => process.kill(pid, 0), { code: 'ESRCH' })
+})
+
 test('as under bin/hubot, messages that arrive while scripts load wait for them', async () => {
   let loadScripts
   const bot = await start({

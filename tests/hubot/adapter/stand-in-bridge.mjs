@@ -8,6 +8,7 @@
 //                       without answering, on its STAND_IN_DIE_AT-th request (default 1)
 //   STAND_IN_EXIT_CODE  exit status to exit with at start, before ready
 //   STAND_IN_FAIL_TEXT  requests with this text get an `error` instead of an `ack`
+//   STAND_IN_STUBBORN   ignore SIGTERM and end of input (a stuck bridge)
 import { appendFileSync, existsSync, writeFileSync } from 'node:fs'
 import readline from 'node:readline'
 
@@ -53,5 +54,11 @@ readline.createInterface({ input: process.stdin }).on('line', line => {
   }
 }).on('close', () => {
   record({ event: 'eof' })
-  process.exit(0)
+  if (!env.STAND_IN_STUBBORN) {
+    process.exit(0)
+  }
 })
+if (env.STAND_IN_STUBBORN) {
+  process.on('SIGTERM', () => record({ event: 'sigterm ignored' }))
+  setInterval(() => {}, 1000)
+}

@@ -66,7 +66,8 @@ export class BridgeProcess extends EventEmitter {
   }
 
   // No more restarts; close the bridge's stdin (it exits on end of input), then
-  // SIGTERM it after `graceMs`. Resolves when it has exited.
+  // SIGTERM it after `graceMs`, and SIGKILL it after another `graceMs` (a stuck
+  // bridge must not keep Hubot from stopping). Resolves when it has exited.
   stop (graceMs = 5000) {
     this.#stopping = true
     clearTimeout(this.#restartTimer)
@@ -75,9 +76,15 @@ export class BridgeProcess extends EventEmitter {
       return Promise.resolve()
     }
     return new Promise(resolve => {
-      const timer = setTimeout(() => child.kill('SIGTERM'), graceMs)
+      const timers = [
+        setTimeout(() => child.kill('SIGTERM'), graceMs),
+        setTimeout(() => {
+          this.logger.warn('the WyzePal bridge did not stop; killing it')
+          child.kill('SIGKILL')
+        }, 2 * graceMs)
+      ]
       child.once('exit', () => {
-        clearTimeout(timer)
+        timers.forEach(clearTimeout)
         resolve()
       })
       child.stdin?.end()
