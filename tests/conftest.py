@@ -18,8 +18,7 @@ STREAMS = ("general", "ci")
 
 @pytest.fixture
 def devserver_factory():
-    pytest.importorskip("aiohttp")
-    from wyzepal_notifier.devserver import DevServer
+    from wyzepal_notifier.devserver import DevServer  # needs the devserver extra; a missing one is an error
 
     servers = []
 

@@ -47,7 +47,8 @@ def load_for_check(path: str) -> Integration:
     """Validate by the integration the file name points to, else by the common settings."""
     match = _TOOL_FROM_FILENAME.match(Path(path).name)
     tool: Optional[str] = match.group("tool") if match else None
-    integrations.load_entry_points()
+    if tool:
+        integrations.load_entry_points(only=tool)
     if tool and tool in integrations:
         return integrations.get(tool).load(explicit=path)
     settings = load_settings(tool or "generic", explicit=path)

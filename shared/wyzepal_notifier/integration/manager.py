@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 from importlib import metadata
-from typing import Iterator
+from typing import Iterator, Optional
 
 from .base import Integration
 
@@ -43,10 +43,15 @@ class IntegrationManager:
     def __contains__(self, integration_id: object) -> bool:
         return integration_id in self._classes
 
-    def load_entry_points(self, group: str = ENTRY_POINT_GROUP) -> list[str]:
-        """Register what installed distributions declare; a broken plugin is logged, not fatal."""
+    def load_entry_points(self, group: str = ENTRY_POINT_GROUP, only: Optional[str] = None) -> list[str]:
+        """Register what installed distributions declare; a broken plugin is logged, not fatal.
+
+        ``only`` loads just that one (``check`` needs one plugin, not every plugin's imports).
+        """
         loaded = []
         for entry_point in _entry_points(group):
+            if only is not None and entry_point.name != only:
+                continue
             try:
                 cls = entry_point.load()
                 self.register(cls)
