@@ -117,3 +117,15 @@ def test_long_summaries_are_shortened_to_the_topic_limit(make_trac, fresh_chat):
     ticket = trac.create_ticket(summary="word " * 30)
     topic = only_message(trac, fresh_chat)["subject"]
     assert len(topic) <= 60 and topic.startswith(f"#{ticket.id}: word word") and topic.endswith("…")
+
+
+def test_a_condition_that_raises_costs_only_its_own_configuration(make_trac, fresh_chat):
+    trac = make_trac('CONFIGURATIONS = [{"description": "all"}, {"description": "fragile", '
+                     '"conditions": {"milestone": lambda milestone: float(milestone) >= 1}, '
+                     '"settings": {"stream": "release"}}]\n')
+    trac.create_ticket(milestone="")
+    trac.create_ticket(milestone="2.0")
+    assert trac.flush()
+    assert streams_of(fresh_chat) == ["release", "trac", "trac"]
+    [error] = [line for line in trac.log("ERROR") if "conditions of configuration" in line]
+    assert "'fragile' failed on a ticket_created event" in error
