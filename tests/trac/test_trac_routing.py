@@ -120,9 +120,9 @@ def test_long_summaries_are_shortened_to_the_topic_limit(make_trac, fresh_chat):
 
 
 def test_a_condition_that_raises_costs_only_its_own_configuration(make_trac, fresh_chat):
-    trac = make_trac('CONFIGURATIONS = [{"description": "all"}, {"description": "fragile", '
+    trac = make_trac('CONFIGURATIONS = [{"description": "fragile", '
                      '"conditions": {"milestone": lambda milestone: float(milestone) >= 1}, '
-                     '"settings": {"stream": "release"}}]\n')
+                     '"settings": {"stream": "release"}}, {"description": "all"}]\n')
     trac.create_ticket(milestone="")
     trac.create_ticket(milestone="2.0")
     assert trac.flush()
