@@ -5,6 +5,7 @@ import threading
 
 import pytest
 from jenkinsrig import ALICE
+from wyzepal_jenkins.api import JenkinsAPI
 from wyzepal_jenkins.commands.handler import CommandHandler
 from wyzepal_jenkins.commands.parse import CommandError, parse
 from wyzepal_jenkins.integration import JenkinsIntegration
@@ -180,3 +181,10 @@ def test_a_build_cancelled_in_the_queue_is_said_in_the_topic_too(setup, devserve
     assert message["content"] == ("@**Alice Liddell|12** :stop_sign: The build of **app** was cancelled "
                                   "before it started.")
     assert state.followups == [] and WatchState.load(state.path).followups == []
+
+
+def test_a_jenkins_address_with_credentials_is_not_linked_in_chat(setup, jenkins_sim):
+    _, handler, _, _ = setup
+    handler.api = JenkinsAPI(jenkins_sim.url.replace("http://", f"http://{ALICE[0]}:{ALICE[1]}@"))
+    reply = said(handler, "build app").content
+    assert reply.startswith(f"Queued [app]({jenkins_sim.url}job/app/)") and ALICE[1] not in reply

@@ -99,3 +99,21 @@ def test_down_and_proxy_errors_are_unavailable(jenkins_sim):
     jenkins_sim.stop()
     with pytest.raises(JenkinsUnavailable, match="could not be reached"):
         api.jobs()
+
+
+def test_credentials_in_the_jenkins_address_never_reach_error_text(jenkins_sim):
+    secret = READER[1]
+    with_credentials = jenkins_sim.url.replace("http://", f"http://{READER[0]}:{secret}@")
+    api = JenkinsAPI(with_credentials, timeout=2)
+    assert api.whoami()["id"] == READER[0]  # requests takes them as basic auth
+    assert secret not in repr(api) and api.shown_url == jenkins_sim.url
+    jenkins_sim.fail_next(1, status=503)
+    with pytest.raises(JenkinsUnavailable) as unavailable:
+        api.build("nope", 1)
+    with pytest.raises(NotFound) as missing:
+        api.build("nope", 1)
+    jenkins_sim.stop()
+    with pytest.raises(JenkinsUnavailable) as down:
+        api.jobs()
+    for error in (unavailable, missing, down):
+        assert secret not in str(error.value) and jenkins_sim.url in str(error.value)

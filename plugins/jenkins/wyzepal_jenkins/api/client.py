@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 from typing import Any, Callable, Optional, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 import jenkins
 import requests
@@ -31,18 +32,18 @@ def _translated(method: Callable[..., T]) -> Callable[..., T]:
         except JenkinsError:
             raise
         except jenkins.NotFoundException:
-            raise NotFound(f"{self.url}: {method.__name__}{args!r} does not exist") from None
+            raise NotFound(f"{self.shown_url}: {method.__name__}{args!r} does not exist") from None
         except jenkins.TimeoutException:
-            raise JenkinsUnavailable(f"{self.url} did not answer within {self.timeout} s") from None
+            raise JenkinsUnavailable(f"{self.shown_url} did not answer within {self.timeout} s") from None
         except jenkins.JenkinsException as exc:
             raise self._explain(str(exc), method.__name__, args) from None
         except requests.HTTPError as exc:
             status = exc.response.status_code if exc.response is not None else 0
-            raise JenkinsUnavailable(f"{self.url} answered HTTP {status}") from None
+            raise JenkinsUnavailable(f"{self.shown_url} answered HTTP {status}") from None
         except (requests.RequestException, OSError):
-            raise JenkinsUnavailable(f"{self.url} could not be reached (connection failed)") from None
+            raise JenkinsUnavailable(f"{self.shown_url} could not be reached (connection failed)") from None
         except ValueError:
-            raise JenkinsUnavailable(f"{self.url} sent an answer that is not JSON; is it Jenkins?") from None
+            raise JenkinsUnavailable(f"{self.shown_url} sent an answer that is not JSON; is it Jenkins?") from None
     return wrapper
 
 
@@ -52,25 +53,27 @@ class JenkinsAPI:
     def __init__(self, url: str, user: Optional[str] = None, token: Optional[str] = None, *,
                  timeout: float = 10.0, retries: int = 0) -> None:
         self.url = url if url.endswith("/") else url + "/"
+        #: The address for messages: ``https://user:token@host/`` would put a secret in logs.
+        self.shown_url = without_credentials(self.url)
         self.user = user
         self.timeout = timeout
         self.server = jenkins.Jenkins(self.url, username=user, password=token, timeout=timeout, retries=retries)
 
     def __repr__(self) -> str:
-        return f"JenkinsAPI({self.url!r}, user={self.user!r})"
+        return f"JenkinsAPI({self.shown_url!r}, user={self.user!r})"
 
     def _explain(self, text: str, call: str, args: tuple) -> JenkinsError:
         if "does not exist" in text:
-            return NotFound(f"{self.url}: {text}")
+            return NotFound(f"{self.shown_url}: {text.replace(self.url, self.shown_url)}")
         if "[401]" in text:
-            return JenkinsRefused(f"{self.url} rejected the API token of {self.user or 'anonymous'}; "
+            return JenkinsRefused(f"{self.shown_url} rejected the API token of {self.user or 'anonymous'}; "
                                   "check JENKINS_USER and JENKINS_API_TOKEN")
         if "[403]" in text:
-            return JenkinsRefused(f"{self.url} refused {call} to {self.user or 'anonymous'} "
+            return JenkinsRefused(f"{self.shown_url} refused {call} to {self.user or 'anonymous'} "
                                   "(missing permission, or no credentials given)")
         if "[500]" in text or "communicating" in text:
-            return JenkinsUnavailable(f"{self.url} failed to answer {call}")
-        return JenkinsError(f"{self.url}: {text.splitlines()[0]}")
+            return JenkinsUnavailable(f"{self.shown_url} failed to answer {call}")
+        return JenkinsError(f"{self.shown_url}: {text.splitlines()[0].replace(self.url, self.shown_url)}")
 
     # -- reading ---------------------------------------------------------------
 
@@ -149,3 +152,11 @@ def _jobs_tree(fields: str, levels: int) -> str:
     for _ in range(max(1, levels)):
         query = f"jobs[{own},{query}]"
     return query
+
+
+def without_credentials(url: str) -> str:
+    """``https://user:token@host/`` as ``https://host/``."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))

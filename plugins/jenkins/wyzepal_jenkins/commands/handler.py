@@ -96,8 +96,8 @@ class CommandHandler:
         """The full name, from the task's URL (``.../job/team/job/app/``); its short name otherwise."""
         task = item.get("task") or {}
         url = str(task.get("url") or "")
-        if url.startswith(self.api.url):
-            parts = url[len(self.api.url):].strip("/").split("/")
+        if url.startswith(self.api.shown_url):
+            parts = url[len(self.api.shown_url):].strip("/").split("/")
             if len(parts) % 2 == 0 and set(parts[0::2]) == {"job"}:
                 return "/".join(unquote(part) for part in parts[1::2])
         return str(task.get("name") or "")
@@ -144,7 +144,7 @@ class CommandHandler:
                 f"I'll say {where} when it finishes.")
 
     def _job_url(self, job: str) -> str:
-        return self.api.url + quote(item_path(job)) + "/"
+        return self.api.shown_url + quote(item_path(job)) + "/"
 
     def _followup(self, job: str, queue_id: int, message: Mapping[str, Any]) -> FollowUp:
         is_stream = message.get("type") == "stream"

@@ -76,7 +76,7 @@ def check(integration: JenkinsIntegration, api: JenkinsAPI) -> int:
     except JenkinsError as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return EXIT_UNREACHABLE
-    print(f"Jenkins {version} at {api.url}, logged in as {me.get('fullName')} ({me.get('id')})")
+    print(f"Jenkins {version} at {api.shown_url}, logged in as {me.get('fullName')} ({me.get('id')})")
     print(f"watching {len(jobs)} jobs" + (": " + ", ".join(jobs[:20]) if jobs else ""))
     if len(jobs) > 20:
         print(f"… and {len(jobs) - 20} more")
