@@ -14,12 +14,14 @@ def alice_of(server):
 
 
 def test_ready_names_the_bot_and_users_fill_the_brain(start_bridge, server):
+    said_before = alice_says(server, "before the bridge started")
     run = start_bridge()
     users = run.expect("users")
     ready = run.expect("ready")
     assert ready["protocol"] == 1
     assert ready["bot"]["email"] == HUBOT[0] and ready["bot"]["name"] == "Hubot"
     assert ready["site"] == server.site
+    assert ready["last_message_id"] == said_before, "where a restarted bridge would resume"
     people = {u["email"]: u for u in users["users"]}
     assert people[ALICE["email"]]["name"] == "Alice Liddell"
     assert people[ALICE["email"]]["id"] == alice_of(server).user_id

@@ -83,6 +83,15 @@ def test_a_killed_bridge_is_restarted_and_misses_nothing(hubot, server):
     assert "--resume-after" in run.log, "the new bridge is told where to resume"
 
 
+def test_a_bridge_killed_before_hubot_heard_anything_misses_nothing(hubot, server):
+    alice_says(server, "said before Hubot started", topic="old")
+    run = hubot(HUBOT_WYZEPAL_RESTART_DELAY="2")
+    os.kill(run.bridge_pid(), signal.SIGKILL)
+    alice_says(server, "@**Hubot** ping", topic="while no bridge ran")  # the next one starts 2 s later
+    wait_for_answer(server, "PONG", topic="while no bridge ran")
+    assert "--resume-after" in run.log
+
+
 def test_a_restarted_dev_server_is_reconnected_to(hubot, server):
     hubot()
     alice_says(server, "@**Hubot** ping", topic="before")

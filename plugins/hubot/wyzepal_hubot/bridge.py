@@ -125,7 +125,7 @@ class Bridge:
                                 max_topic=int(state.get("max_topic_length") or self.defaults.max_topic))
         if self.stream is not None and self.stream.registrations == 0:
             assert self.addressing is not None
-            self.writer.ready(self.addressing.bot, self.events_client.site)
+            self.writer.ready(self.addressing.bot, self.events_client.site, state.get("max_message_id"))
             log.info("listening as %s on %s", self.addressing.bot.email, self.events_client.site)
         else:
             log.info("listening again on a new event queue")

@@ -139,6 +139,16 @@ test('a dead bridge is restarted, resumes after the last message, and gets unans
   assert.ok(bot.logger.find('info', /reconnected/))
 })
 
+test('a bridge that dies before Hubot heard anything is resumed from where the first queue began', async () => {
+  const marker = tempFile('died')
+  const bot = await start({ env: { STAND_IN_DIE_ONCE: marker, STAND_IN_LAST_MESSAGE_ID: '50' } })
+  await bot.connected
+  const [result] = await bot.robot.messageRoom(inGeneral, 'first words')
+  assert.equal(result.ok, true)
+  const starts = records(bot.log).filter(r => r.event === 'start')
+  assert.deepEqual(starts.map(s => s.argv), [['--robot-name', 'Hubot'], ['--robot-name', 'Hubot', '--resume-after', '50']])
+})
+
 test('restarts back off: each quick death waits twice as long, up to the cap', async () => {
   const delays = []
   const bot = await start({ env: { STAND_IN_NO_READY: '1', STAND_IN_DIE_ONCE: '' }, args: ['-e', 'process.exit(4)', '--'],

@@ -9,6 +9,7 @@
 //   STAND_IN_EXIT_CODE  exit status to exit with at start, before ready
 //   STAND_IN_FAIL_TEXT  requests with this text get an `error` instead of an `ack`
 //   STAND_IN_STUBBORN   ignore SIGTERM and end of input (a stuck bridge)
+//   STAND_IN_LAST_MESSAGE_ID  the `last_message_id` its `ready` says
 import { appendFileSync, existsSync, writeFileSync } from 'node:fs'
 import readline from 'node:readline'
 
@@ -27,7 +28,8 @@ if (env.STAND_IN_EXIT_CODE) {
 }
 if (!env.STAND_IN_NO_READY) {
   process.stderr.write('INFO wyzepal_hubot: stand-in ready\n')
-  write({ type: 'ready', protocol: 1, site: 'http://stand-in', bot: { id: 9, name: 'Hubot', email: 'hubot@example.com' } })
+  const lastMessageId = env.STAND_IN_LAST_MESSAGE_ID ? Number(env.STAND_IN_LAST_MESSAGE_ID) : null
+  write({ type: 'ready', protocol: 1, site: 'http://stand-in', bot: { id: 9, name: 'Hubot', email: 'hubot@example.com' }, last_message_id: lastMessageId })
   for (const line of JSON.parse(env.STAND_IN_SCRIPT || '[]')) {
     write(line)
   }

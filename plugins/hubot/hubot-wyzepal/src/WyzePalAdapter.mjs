@@ -119,6 +119,9 @@ export class WyzePalAdapter extends Adapter {
   #onReady (value) {
     this.botUser = value.bot
     this.#ready = true
+    if (this.#lastMessageId === null && Number.isInteger(value.last_message_id)) {
+      this.#lastMessageId = value.last_message_id // heard nothing yet: a new bridge resumes from here
+    }
     this.bridge.markReady()
     for (const request of this.#pending.requests()) {
       this.bridge.write(request)

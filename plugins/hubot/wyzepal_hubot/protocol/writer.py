@@ -31,8 +31,10 @@ class LineWriter:
                 self.closed = True
                 return False
 
-    def ready(self, bot: Person, site: str) -> bool:
-        return self.write("ready", protocol=PROTOCOL_VERSION, bot=bot.to_json(), site=site)
+    def ready(self, bot: Person, site: str, last_message_id: Optional[int] = None) -> bool:
+        """The queue exists; ``last_message_id`` (newest message then) is where a restarted bridge resumes."""
+        return self.write("ready", protocol=PROTOCOL_VERSION, bot=bot.to_json(), site=site,
+                          last_message_id=last_message_id)
 
     def users(self, people: Iterable[Person]) -> bool:
         return self.write("users", users=[person.to_json() for person in people])
