@@ -191,6 +191,18 @@ def test_close_is_bounded_while_the_server_is_down_and_the_next_start_delivers(d
     assert_each_once_in_order(devserver, ["a"], 4)
 
 
+def test_a_message_put_after_close_is_still_delivered(devserver, spool_path):
+    outbox = make_outbox(devserver, spool_path)
+    outbox.put(Message.to_stream("general", "t", "before close"))
+    outbox.close(10)
+    outbox.put(Message.to_stream("general", "t", "after close"))  # e.g. a host thread still busy at exit
+    assert outbox.flush(10)
+    outbox.close(10)
+    assert outbox.flush(1), "nothing waits, closed or not"
+    assert [m["content"] for m in devserver.messages()] == ["before close", "after close"]
+    assert outbox.status().delivered == 2
+
+
 def test_direct_messages_go_through_the_outbox(devserver, spool_path):
     devserver.add_user("alice@example.com", full_name="Alice", bot=False)
     outbox = make_outbox(devserver, spool_path)

@@ -209,6 +209,40 @@ def test_a_host_killed_mid_delivery_loses_nothing_when_it_starts_again(devserver
         assert list(dict.fromkeys(c for c in contents if c.startswith(topic))) == [f"{topic}-{i}" for i in range(10)]
 
 
+FORKING_HOST = textwrap.dedent("""
+    import os, sys, time
+    from wyzepal_notifier import Credentials, Message
+    from wyzepal_notifier.outbox import Outbox
+    site, path = sys.argv[1:3]
+    outbox = Outbox(path, Credentials(site, "bot@example.com", "x" * 32))
+    outbox.put(Message.to_stream("general", "parent", "queued before the fork"))
+    time.sleep(0.2)  # the parent's worker is now inside its (slow) request, holding its locks and lease
+    child = os.fork()
+    if child == 0:  # a pre-forking server's worker (gunicorn, tracd -d) sending its own notification
+        outbox.put(Message.to_stream("general", "child", "queued in the child"))
+        outbox.close(10)
+        os._exit(0)
+    deadline = time.monotonic() + 20
+    while not os.waitpid(child, os.WNOHANG)[0]:
+        if time.monotonic() > deadline:
+            os.kill(child, 9)
+            sys.exit("the child's put hung")
+        time.sleep(0.02)
+    outbox.close(10)
+""")
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
+def test_a_forked_child_queues_and_delivers_with_its_own_connection(devserver, spool_path, tmp_path):
+    script = tmp_path / "host.py"
+    script.write_text(FORKING_HOST)
+    devserver.faults.delay(1.0, n=1, path="messages")
+    result = subprocess.run([sys.executable, str(script), devserver.site, str(spool_path)], env=environment(),
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert sorted(m["content"] for m in devserver.messages()) == ["queued before the fork", "queued in the child"]
+
+
 HOST_PROCESS = textwrap.dedent("""
     import sys
     from wyzepal_notifier import Credentials, Message

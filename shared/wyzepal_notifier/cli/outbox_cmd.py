@@ -1,6 +1,7 @@
 """``wyzepal-integrations outbox flush|status|retry``: look after a spool of undelivered messages.
 
-Exit status: 0 nothing is left undelivered, 1 messages remain (pending or dead),
+Exit status: 0 all is well, 1 messages need attention (``flush``/``retry``: some are
+still pending or dead; ``status``: some are dead, since pending ones are on their way),
 2 bad usage (no spool at that path, not a spool).
 """
 from __future__ import annotations

@@ -33,6 +33,22 @@ DEFAULT_EXIT_TIMEOUT = 2.0
 #: How often an idle worker looks for rows other (perhaps crashed) processes left.
 IDLE_POLL = 30.0
 
+#: Guards the reopening after a fork; replaced in each child, so a lock some thread of
+#: the parent held at the fork cannot hang the child.
+_FORK_GUARD = threading.Lock()
+
+
+def _fresh_fork_guard() -> None:
+    global _FORK_GUARD
+    _FORK_GUARD = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_fresh_fork_guard)
+
+#: Spool connections a forked child inherited: kept, never used or closed (SQLite's advice).
+_INHERITED: list[Spool] = []
+
 
 class Outbox:
     """A durable queue of messages for one sender, delivered by a background thread."""
@@ -60,6 +76,7 @@ class Outbox:
                            if self.credentials is not None else None)
         self._stopping = threading.Event()
         self._thread: Optional[threading.Thread] = None
+        self._closed = False
         if self._spool.pending_count():
             self._start_worker()  # left over from an earlier run: deliver it now
 
@@ -83,8 +100,9 @@ class Outbox:
         if self._sender_id is None:
             raise ConfigError("this outbox has no sender", path=str(self.path), key="credentials",
                               fix="create it with Outbox(path, credentials) or Outbox.for_integration()")
-        if os.getpid() != self._pid:
-            self._after_fork()
+        self._own_process()
+        if self._closed:
+            self._reopen()
         self._spool.append(self._sender_id, message.checked())
         self._wake.set()
         if self._thread is None or not self._thread.is_alive():
@@ -92,6 +110,9 @@ class Outbox:
 
     def flush(self, timeout: Optional[float] = None) -> bool:
         """Wait until what was queued so far is delivered (True) or ``timeout`` runs out (False)."""
+        self._own_process()
+        if self._closed:
+            return not self._spool_has_pending()
         high = self._spool.last_id()
         deadline = None if timeout is None else time.monotonic() + timeout
         if self._spool.pending_count(high):
@@ -110,6 +131,9 @@ class Outbox:
         timeout = self.exit_timeout if timeout is None else timeout
         deadline = time.monotonic() + timeout
         atexit.unregister(self._at_exit)
+        self._own_process()
+        if self._closed:
+            return
         if self._thread is not None:
             self.flush(max(0.0, timeout - 0.1))
             self._stopping.set()
@@ -118,10 +142,21 @@ class Outbox:
             if self._thread.is_alive():
                 log.warning("outbox worker still busy after %.1f s; undelivered messages stay in %s",
                             timeout, self.path)
+        self._closed = True
         self._spool.close()
 
     def status(self) -> SpoolStatus:
+        self._own_process()
+        if self._closed:
+            spool = Spool(self.path, create=False)
+            try:
+                return spool.status()
+            finally:
+                spool.close()
         return self._spool.status()
+
+    def _spool_has_pending(self) -> bool:
+        return self.status().pending > 0
 
     def _at_exit(self) -> None:
         try:
@@ -135,15 +170,17 @@ class Outbox:
         with self._lock:
             if self._stopping.is_set() or (self._thread is not None and self._thread.is_alive()):
                 return
-            self._thread = threading.Thread(target=self._run, name=f"wyzepal-outbox {self.path.name}", daemon=True)
+            self._thread = threading.Thread(target=self._run, args=(self._stopping,),
+                                            name=f"wyzepal-outbox {self.path.name}", daemon=True)
             self._thread.start()
 
-    def _run(self) -> None:
+    def _run(self, stopping: threading.Event) -> None:
+        """The worker; ``stopping`` is its own, so a worker outliving ``close`` never serves a reopened outbox."""
         spool = Spool(self.path)  # a connection of its own: the host's puts never wait on it
-        courier = Courier(spool, stop=self._stopping, **self._courier_options)
+        courier = Courier(spool, stop=stopping, **self._courier_options)
         try:
             spool.release_orphans()
-            while not self._stopping.is_set():
+            while not stopping.is_set():
                 result = courier.deliver_round()
                 self._notify_progress()
                 if not result.claimed:
@@ -161,11 +198,25 @@ class Outbox:
         with self._progress:
             self._progress.notify_all()
 
-    def _after_fork(self) -> None:
-        """A forked child (gunicorn, tracd -d) needs its own connection and thread."""
-        with self._lock:
+    def _own_process(self) -> None:
+        """A forked child (gunicorn, tracd -d) needs its own connection, locks and thread."""
+        if os.getpid() == self._pid:
+            return
+        with _FORK_GUARD:
             if os.getpid() != self._pid:
+                # A parent's thread may have held these at the fork: in the child they would never be let go.
+                self._lock = threading.Lock()
+                self._wake = threading.Event()
+                self._progress = threading.Condition()
+                _INHERITED.append(self._spool)  # closing it here could upset the parent's locks
                 self._open()
+
+    def _reopen(self) -> None:
+        """A message put after ``close`` is still delivered: open the spool and a worker again."""
+        with self._lock:
+            if self._closed:
+                self._open()
+                atexit.register(self._at_exit)
 
 
 def _sleep_until(due: Optional[float]) -> float:
