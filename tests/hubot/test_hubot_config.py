@@ -155,3 +155,16 @@ def test_all_public_streams_hears_every_public_channel(start_bridge, server):
     run.expect("ready")
     server.send_message(ALICE["email"], "random", "heard everywhere", topic="x")
     assert run.expect("message", text="heard everywhere")["room"] == "stream:random topic:x"
+
+
+def test_the_api_key_never_shows_in_a_verbose_log(start_bridge, server):
+    run = start_bridge("--verbose")
+    run.expect("ready")
+    server.send_message(ALICE["email"], "general", "hello", topic="x")
+    run.expect("message", text="hello")
+    assert run.request("send", "1", "hi", room="stream:general topic:x")["type"] == "ack"
+    run.close_stdin()
+    assert run.wait(10) == 0
+    assert "DEBUG wyzepal_hubot.bridge: heard message" in run.log and "DEBUG wyzepal_hubot.delivery: answer 1 sent" \
+        in run.log, "the log is verbose"
+    assert HUBOT[1] not in run.log

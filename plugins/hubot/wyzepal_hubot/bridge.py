@@ -151,6 +151,8 @@ class Bridge:
     def _hear(self, event: dict[str, Any]) -> None:
         assert self.addressing is not None
         line = message_line(event["message"], event.get("flags") or [], self.addressing)
+        if line is not None:
+            log.debug("heard message %s in %s", line["id"], line["room"])
         if line is not None and not self.writer.message(**line):
             log.info("Hubot is gone (stdout closed); stopping")
             self.stop_event.set()

@@ -98,6 +98,7 @@ class Delivery:
             if message_id is None:  # stopping: the adapter keeps the request for the next bridge
                 return
             ids.append(message_id)
+        log.debug("answer %s sent as %s", ref, ids)
         self.writer.ack(ref, ids)
 
     def _deliver(self, message: Message) -> Optional[int]:
