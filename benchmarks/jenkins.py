@@ -35,14 +35,26 @@ RUNS = 9
 READER = ("bench", "b" * 32)
 
 
+def run_seconds(argv: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(argv, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
 def median_seconds(argv: list[str], env: dict[str, str], runs: int = RUNS) -> float:
-    times = []
-    subprocess.run(argv, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # warm-up
+    run_seconds(argv, env)  # warm-up
+    return statistics.median(run_seconds(argv, env) for _ in range(runs))
+
+
+def interleaved_medians(commands: list[list[str]], env: dict[str, str], runs: int = RUNS) -> list[float]:
+    """Round after round, each command once: a busy moment of the machine hits every row alike."""
+    for argv in commands:
+        run_seconds(argv, env)  # warm-up
+    times: list[list[float]] = [[] for _ in commands]
     for _ in range(runs):
-        started = time.perf_counter()
-        subprocess.run(argv, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+        for index, argv in enumerate(commands):
+            times[index].append(run_seconds(argv, env))
+    return [statistics.median(column) for column in times]
 
 
 def write_config(folder: Path, site: str, jenkins_url: str) -> Path:
@@ -71,11 +83,10 @@ def bench_step(site: str, folder: Path) -> None:
             ("import wyzepal_jenkins.step.cli", [sys.executable, "-c", "import wyzepal_jenkins.step.cli"]),
             ("notify --print (Jenkins asked, nothing sent)", step + ["--print"]),
             ("notify (Jenkins asked, message delivered)", step)]
-    print(f"1. wyzepal-jenkins-notify, whole process, median of {RUNS} runs")
-    base = None
-    for label, argv in rows:
-        seconds = median_seconds(argv, env)
-        base = base or seconds
+    print(f"1. wyzepal-jenkins-notify, whole process, median of {RUNS} interleaved rounds")
+    medians = interleaved_medians([argv for _, argv in rows], env)
+    base = medians[0]
+    for (label, _), seconds in zip(rows, medians):
         print(f"   {label:<48} {seconds * 1000:7.0f} ms  {seconds / base:5.1f}x")
     sim.reset_requests()
     subprocess.run(step, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
