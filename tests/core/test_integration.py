@@ -132,3 +132,14 @@ def test_manager_registers_and_refuses_a_taken_id():
 
 def test_user_agent_name():
     assert TrackerIntegration.user_agent_name() == "WyzePalTracker"
+
+
+def test_a_condition_that_raises_costs_only_its_own_configuration(caplog):
+    integration = make(CONFIGURATIONS=[
+        {"description": "1.x releases", "conditions": {"milestone": lambda m: float(m) >= 1}, "stream": "release"},
+        {"description": "everything"},
+    ])
+    event = {"milestone": "", "title": "no milestone yet"}
+    assert [c.description for c in integration.get_configs(event)] == ["everything"]
+    assert integration.notify(event, render) == 1
+    assert "'1.x releases' failed" in caplog.text

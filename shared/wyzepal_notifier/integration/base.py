@@ -79,8 +79,21 @@ class Integration:
     # -- routing and delivery ---------------------------------------------------
 
     def get_configs(self, event: Mapping[str, Any]) -> Iterator[Configuration]:
-        """The enabled configurations whose conditions the event meets."""
-        return (conf for conf in self.configurations if conf.matches(event))
+        """The enabled configurations whose conditions the event meets.
+
+        Conditions can be the admin's code (``lambda m: float(m) >= 1`` meets an
+        empty milestone): one that raises costs its own configuration the event,
+        with a log line, and the others still get it.
+        """
+        for conf in self.configurations:
+            try:
+                matched = conf.matches(event)
+            except Exception:
+                self.log.exception("the conditions of configuration %r failed on a %s event; it gets no message",
+                                   conf.description, event.get("type", "event"))
+                continue
+            if matched:
+                yield conf
 
     def notify(self, event: Mapping[str, Any], render: Render) -> int:
         """Render and send one message per matching configuration; returns how many were queued."""
