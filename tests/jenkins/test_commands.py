@@ -57,8 +57,8 @@ def test_parse(text, expected):
 
 
 @pytest.mark.parametrize("text, problem", [
-    ("", "say `help`"), ("deploy app", "don't know the command 'deploy'"), ("build", "which job?"),
-    ("build app prod", "'prod' is not a parameter"), ("status app extra", "takes only a job name"),
+    ("", "say `help`"), ("deploy app", "don't know the command `deploy`"), ("build", "which job?"),
+    ("build app prod", "`prod` is not a parameter"), ("status app extra", "takes only a job name"),
     ('build "app', "quote job names"),
 ])
 def test_parse_refuses_with_a_hint(text, problem):
@@ -70,7 +70,11 @@ def test_help_and_unknown_commands(setup):
     _, handler, _, _ = setup
     reply = said(handler, "help")
     assert (reply.stream, reply.topic) == ("ci", "builds") and "`build <job> [NAME=value ...]`" in reply.content
-    assert said(handler, "dance").content == "Sorry, I don't know the command 'dance'; say `help` to see what I can do."
+    assert said(handler, "dance").content == "Sorry, I don't know the command `dance`; say `help` to see what I can do."
+    # what the person typed comes back in code spans, where a mention does not render
+    assert said(handler, "@**all** now").content.startswith("Sorry, I don't know the command `@**all**`;")
+    assert said(handler, "build app @**everyone**").content == (
+        "Sorry, `@**everyone**` is not a parameter; write `NAME=value`.")
 
 
 def test_status(setup):

@@ -1,12 +1,16 @@
 """Chat text to a command: ``build <job> [NAME=value ...]``, ``status <job>``, ``last <job>``, ``queue``, ``help``.
 
-Job names with spaces can be quoted (``build "my app"``), as in a shell.
+Job names with spaces can be quoted (``build "my app"``), as in a shell. What the
+person typed is echoed in code spans only, so an error cannot make the bot mention
+``@**all**``.
 """
 from __future__ import annotations
 
 import re
 import shlex
 from dataclasses import dataclass, field
+
+from wyzepal_notifier.formatting import inline_code
 
 COMMANDS = ("build", "status", "last", "queue", "help")
 NEEDS_JOB = ("build", "status", "last")
@@ -39,7 +43,7 @@ def parse(text: str) -> Command:
         raise CommandError("say `help` to see what I can do")
     name = words[0].lower()
     if name not in COMMANDS:
-        raise CommandError(f"I don't know the command {words[0]!r}; say `help` to see what I can do")
+        raise CommandError(f"I don't know the command {inline_code(words[0])}; say `help` to see what I can do")
     if name not in NEEDS_JOB:
         return Command(name)
     if len(words) < 2:
@@ -51,6 +55,6 @@ def parse(text: str) -> Command:
     for word in rest:
         match = _PARAMETER.match(word)
         if not match:
-            raise CommandError(f"{word!r} is not a parameter; write NAME=value")
+            raise CommandError(f"{inline_code(word)} is not a parameter; write `NAME=value`")
         command.parameters[match.group(1)] = match.group(2)
     return command
