@@ -111,9 +111,9 @@ class CommandHandler:
         parts = []
         if done is not None:
             ago = human_duration(int(time.time() * 1000) - int(done["timestamp"]) - int(done["duration"] or 0))
-            parts.append(f"last build #{done['number']} **{done['result']}** {ago} ago")
+            parts.append(f"last build #{int(done['number'])} {bold(str(done['result']))} {ago} ago")
         if running:
-            parts.append("running: " + ", ".join(f"#{entry['number']}" for entry in running))
+            parts.append("running: " + ", ".join(f"#{int(entry['number'])}" for entry in running))
         if self.api.job(command.job).get("inQueue"):
             parts.append("a build is queued")
         return f"{bold(command.job)}: " + "; ".join(parts) + "."

@@ -43,7 +43,7 @@ class Parts:
         build = self.build
         return {
             "marker": MARKERS[build.kind], "job": plain(build.job), "number": str(build.number),
-            "url": build.url or "", "link": self.link(), "result": build.result or "BUILDING",
+            "url": build.url or "", "link": self.link(), "result": plain(build.result or "BUILDING"),
             "kind": build.kind, "headline": self.headline(), "cause": plain(build.cause or ""),
             "branch": inline_code(build.branch) if build.branch else "",
             "commit": inline_code(build.commit[:8]) if build.commit else "",

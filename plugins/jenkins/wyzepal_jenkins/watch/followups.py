@@ -61,7 +61,7 @@ class FollowUps:
         build = parse_build(followup.job, data)
         parts = Parts(self.integration.settings, build)
         self._say(followup, f"{_RESULT_MARKERS.get(build.result or '', ':white_circle:')} {parts.link()} "
-                            f"finished: **{build.result}** after {parts.mapping()['duration']}")
+                            f"finished: {bold(build.result or '')} after {parts.mapping()['duration']}")
         return True
 
     def _say(self, followup: FollowUp, text: str) -> None:
