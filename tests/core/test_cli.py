@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 from importlib import metadata
+from pathlib import Path
 
 import pytest
 from wyzepal_notifier.devserver.runner import DevServer
@@ -43,7 +44,7 @@ def config_file(tmp_path, server, stream="ci", extra=""):
     return path
 
 
-@pytest.mark.parametrize("command", ["send", "check", "list", "demo", "devserver", "outbox"])
+@pytest.mark.parametrize("command", ["send", "check", "template", "list", "demo", "devserver", "outbox"])
 def test_every_subcommand_has_help(command):
     result = run(command, "--help")
     assert result.returncode == 0, result.stderr
@@ -159,3 +160,25 @@ def test_demo_delivers_every_sample():
     contents = [line for line in result.stdout.splitlines() if line.startswith("    ")]
     assert any("all" in line for line in contents)
     assert not any(re.search(r"@_?\*", line) for line in contents)  # the hostile summary pings nobody
+
+
+@pytest.mark.parametrize("tool", ["trac", "jenkins", "hubot", "git", "svn"])
+def test_template_prints_the_plugin_template(tool):
+    result = run("template", tool)
+    assert result.returncode == 0, result.stderr
+    shipped = (Path(__file__).resolve().parents[2] / "templates" / f"wyzepal_{tool}_config.py").read_text()
+    assert result.stdout == shipped and "WYZEPAL_API_KEY" in shipped
+
+
+def test_template_writes_a_private_file_and_keeps_an_existing_one(tmp_path):
+    result = run("template", "git", "--output", str(tmp_path))
+    target = tmp_path / "wyzepal_git_config.py"
+    assert result.returncode == 0 and target.is_file() and (target.stat().st_mode & 0o777) == 0o600
+    target.write_text("# edited\n")
+    again = run("template", "git", "--output", str(target))
+    assert again.returncode == 2 and "already exists" in again.stderr and target.read_text() == "# edited\n"
+
+
+def test_template_for_an_unknown_tool_names_the_known_ones():
+    result = run("template", "jira")
+    assert result.returncode == 2 and "trac" in result.stderr and "jenkins" in result.stderr

@@ -17,7 +17,7 @@ from ..version import __version__
 EXIT_OK, EXIT_UNDELIVERED, EXIT_USAGE = 0, 1, 2
 
 #: Subcommand modules in ``wyzepal_notifier.cli``, in the order ``--help`` lists them.
-SUBCOMMANDS = ("send", "check", "list_cmd", "outbox_cmd", "devserver_cmd", "demo")
+SUBCOMMANDS = ("send", "check", "template_cmd", "list_cmd", "outbox_cmd", "devserver_cmd", "demo")
 
 
 def build_parser() -> argparse.ArgumentParser:
