@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -233,3 +234,23 @@ def test_a_build_jenkins_describes_strangely_is_skipped_and_later_ones_still_com
     assert watcher.poll_once().announced == [("app", 2, "back_to_normal")]
     integration.close(5)
     assert [subject for subject, _ in headlines(devserver, 1)] == ["app"]
+
+
+def test_without_commands_enabled_the_watcher_does_not_listen_to_chat(jenkins_sim, write_config, devserver):
+    jenkins_sim.jenkins.add_job("app")
+    config = write_config(POLL_INTERVAL=0.2)
+    stop = threading.Event()
+    watcher = threading.Thread(target=main, args=(["--config", str(config)],), kwargs={"env": {}, "stop": stop})
+    watcher.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not (config.parent / "state.json").exists():
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        jenkins_sim.jenkins.run_build("app", "FAILURE")
+        assert "**failed**" in devserver.wait_for_messages(1, timeout=15)[0]["content"]
+        assert devserver.queue_ids() == []  # no event queue registered: nobody reads chat
+    finally:
+        stop.set()
+        watcher.join(timeout=20)
+    assert not watcher.is_alive()
