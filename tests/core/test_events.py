@@ -125,6 +125,24 @@ def test_server_down_for_a_while_then_back_loses_nothing(server, client):
     assert listener.contents() == ["one", "while down", "back"]
 
 
+def test_a_server_down_for_over_a_thousand_attempts_is_still_waited_for(server, client, caplog):
+    """The backoff's doublings stop counting at the cap: 2**1024 would not fit in a float, and a
+    bridge must outlive a long outage (here compressed into thousands of quick attempts)."""
+    listener = Listener(client, backoff=RetryPolicy(base=1e-6, cap=1e-5))
+    server.wait_for_polls(1)
+    server.stop()
+    deadline = time.monotonic() + 60
+    while sum("trying again" in r.getMessage() for r in caplog.records) < 1100:
+        assert listener.error is None, listener.error
+        assert time.monotonic() < deadline, "too few attempts"
+        time.sleep(0.05)
+    server.start()
+    post(server, "back at last")
+    assert listener.wait_for(1) == ["back at last"]
+    listener.finish()
+    assert listener.error is None
+
+
 def test_a_503_burst_on_get_events_is_backed_off_and_nothing_is_lost(server, client):
     listener = Listener(client)
     server.wait_for_polls(1)

@@ -149,6 +149,29 @@ def wait_until(condition, timeout=10.0):
         time.sleep(0.02)
 
 
+def test_a_sender_that_failed_for_days_is_still_retried_and_delivers_when_the_server_is_back(devserver, spool_path):
+    """Failure counts grow for as long as a server is down; the backoff must not overflow on them."""
+    from wyzepal_notifier.outbox import Courier
+
+    spool = Spool(spool_path)
+    sender = spool.save_sender(Credentials(devserver.site, BOT, KEY), "OutboxTest", "1")
+    spool.append(sender, Message.to_stream("general", "t", "after a long outage").checked())
+    for _ in range(1100):  # a server down for days: that many failed attempts, one per capped backoff
+        spool.hold_sender(sender, 0.0, failed=True)
+    devserver.stop()
+    courier = Courier(spool, **FAST)
+    try:
+        assert courier.deliver_round().failed == 1  # one more failure: counted, not an OverflowError
+        assert spool.status().pending == 1 and spool.sender_failures(sender) == 1101
+        devserver.start()
+        spool.wake_senders()
+        assert courier.deliver_round().delivered == 1
+    finally:
+        courier.close()
+        spool.close()
+    assert [m["content"] for m in devserver.messages()] == ["after a long outage"]
+
+
 def test_a_permanent_refusal_is_kept_dead_with_its_reason_and_retried_after_the_fix(devserver, spool_path):
     outbox = make_outbox(devserver, spool_path)
     outbox.put(Message.to_stream("releases", "v1", "missing channel"))

@@ -37,6 +37,9 @@ CALL_RETRY = RetryPolicy(budget=5.0, base=0.25, cap=2.0)
 #: Between attempts of a row, and while a server stays down: 1 s doubling up to 5 min.
 SPOOL_BACKOFF = RetryPolicy(base=1.0, cap=300.0)
 DEFAULT_LEASE = 60.0
+#: Failures counted for the backoff: the counts in the spool grow for as long as a server is
+#: down, and 2**1024 does not fit in a float.
+MAX_DOUBLINGS = 30
 READ_TIMEOUT = 20.0
 
 ClientFactory = Callable[[Sender], "Client"]
@@ -162,10 +165,13 @@ class Courier:
         except Exception as exc:  # a bug must not stop delivery of everything else
             log.exception("unexpected error delivering outbox message %d", row.id)
             self.spool.retry_later(row, self.worker, f"{type(exc).__name__}: {exc}",
-                                   self.backoff.backoff(row.attempts))
+                                   self._backoff(row.attempts))
             return "waiting"
         self.spool.delivered(row)
         return "delivered"
+
+    def _backoff(self, failures: int) -> float:
+        return self.backoff.backoff(min(failures, MAX_DOUBLINGS))
 
     def _failed(self, row: SpooledMessage, exc: Exception, held: set[int]) -> str:
         if getattr(exc, "permanent", False):
@@ -173,13 +179,13 @@ class Courier:
             self.spool.bury(row, self.worker, str(exc))
             return "dead"
         if isinstance(exc, ServerUnreachable) or (isinstance(exc, APIError) and exc.status is None):
-            delay = self.backoff.backoff(self.spool.sender_failures(row.sender_id))
+            delay = self._backoff(self.spool.sender_failures(row.sender_id))
             self.spool.hold_sender(row.sender_id, delay, failed=True)
             held.add(row.sender_id)
             log.warning("%s; outbox retries in %.0f s", exc, delay)
             self.spool.retry_later(row, self.worker, str(exc), 0.0)
             return "waiting"
-        delay = self.backoff.backoff(row.attempts)
+        delay = self._backoff(row.attempts)
         log.warning("outbox message %d failed (%s); retrying in %.0f s", row.id, exc, delay)
         self.spool.retry_later(row, self.worker, str(exc), delay)
         return "waiting"
