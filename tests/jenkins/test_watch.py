@@ -254,3 +254,18 @@ def test_without_commands_enabled_the_watcher_does_not_listen_to_chat(jenkins_si
         stop.set()
         watcher.join(timeout=20)
     assert not watcher.is_alive()
+
+
+def test_a_job_deleted_and_created_anew_between_two_polls_is_a_new_job(jenkins_sim, write_config, devserver):
+    sim = jenkins_sim.jenkins
+    sim.add_job("app")
+    for _ in range(3):
+        sim.run_build("app", "SUCCESS")
+    watcher, integration = make_watcher(write_config())
+    watcher.poll_once()
+    sim.delete("app")
+    sim.add_job("app")  # Jenkins numbers its builds from 1 again
+    sim.run_build("app", "FAILURE")
+    assert watcher.poll_once().new_jobs == ["app"]
+    integration.close(5)
+    assert headlines(devserver, 1) == [("app", "**failed**")]

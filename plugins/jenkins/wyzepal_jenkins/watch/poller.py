@@ -74,12 +74,15 @@ class Poller:
             log.info("%s is gone from Jenkins (deleted or renamed); forgetting it", name)
         for name, job in listing.items():
             known = self.state.jobs.get(name)
+            latest = int((job.get("lastBuild") or {}).get("number") or 0)
+            if known is not None and latest < known.last:
+                log.info("%s counts builds from %d again: deleted and created anew; a new job", name, latest)
+                known = None
             if known is None:
                 # A job first seen now (new or renamed): builds that ended before the last good poll
                 # are not news. Kept in the state, so a poll that fails half-way keeps the cutoff.
                 known = self.state.jobs[name] = JobState(news_after_ms=self.state.last_poll_ms)
                 report.new_jobs.append(name)
-            latest = int((job.get("lastBuild") or {}).get("number") or 0)
             if latest > known.last or known.pending:
                 self._job(name, known, report)
 
