@@ -168,3 +168,9 @@ def test_list_subscribe_and_server_settings(server):
     client.add_subscriptions(["releases"])
     assert "releases" in {s["name"] for s in client.get_subscriptions()}
     assert client.get_server_settings()["max_topic_length"] == 60
+
+
+def test_backoff_stays_at_the_cap_however_long_the_outage():
+    policy = RetryPolicy(base=0.5, cap=30.0)
+    assert 15.0 <= policy.backoff(10_000) <= 30.0  # 2**10000 would overflow a float
+    assert 0.25 <= policy.backoff(0) <= 0.5

@@ -7,6 +7,9 @@ import time
 from dataclasses import dataclass
 from typing import Mapping, Optional
 
+#: Past this many doublings every delay is at the cap anyway; 2**1024 overflows a float.
+MAX_DOUBLINGS = 60
+
 
 @dataclass(frozen=True)
 class RetryPolicy:
@@ -21,7 +24,8 @@ class RetryPolicy:
     cap: float = 30.0
 
     def backoff(self, attempt: int) -> float:
-        ceiling = min(self.cap, self.base * (2 ** attempt))
+        """A delay for the ``attempt``-th failure; any count is fine (days of outage included)."""
+        ceiling = min(self.cap, self.base * (2 ** min(attempt, MAX_DOUBLINGS)))
         return random.uniform(ceiling / 2, ceiling)
 
 

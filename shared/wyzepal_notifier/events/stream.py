@@ -32,9 +32,6 @@ T = TypeVar("T")
 
 #: Waits between failed attempts: 0.5 s doubling up to 30 s, with jitter.
 EVENTS_BACKOFF = RetryPolicy(base=0.5, cap=30.0)
-#: Failures counted for the backoff: past the cap more doublings change nothing, and 2**1024
-#: does not fit in a float (a server down for a day must not crash the bridge).
-MAX_DOUBLINGS = 30
 BAD_QUEUE = "BAD_EVENT_QUEUE_ID"
 
 
@@ -209,6 +206,6 @@ class EventStream:
             raise exc
         else:
             wait = self.backoff.backoff(self._failures)
-            self._failures = min(self._failures + 1, MAX_DOUBLINGS)
+            self._failures += 1
             log.warning("%s; trying again in %.1f s", exc, wait)
         sleep_unless_stopped(wait, self.stop_event)

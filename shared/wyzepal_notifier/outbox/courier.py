@@ -37,9 +37,6 @@ CALL_RETRY = RetryPolicy(budget=5.0, base=0.25, cap=2.0)
 #: Between attempts of a row, and while a server stays down: 1 s doubling up to 5 min.
 SPOOL_BACKOFF = RetryPolicy(base=1.0, cap=300.0)
 DEFAULT_LEASE = 60.0
-#: Failures counted for the backoff: the counts in the spool grow for as long as a server is
-#: down, and 2**1024 does not fit in a float.
-MAX_DOUBLINGS = 30
 READ_TIMEOUT = 20.0
 
 ClientFactory = Callable[[Sender], "Client"]
@@ -171,7 +168,7 @@ class Courier:
         return "delivered"
 
     def _backoff(self, failures: int) -> float:
-        return self.backoff.backoff(min(failures, MAX_DOUBLINGS))
+        return self.backoff.backoff(failures)
 
     def _failed(self, row: SpooledMessage, exc: Exception, held: set[int]) -> str:
         if getattr(exc, "permanent", False):
