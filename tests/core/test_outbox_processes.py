@@ -312,3 +312,16 @@ def test_status_as_json_of_the_spool_named_by_the_environment(devserver, spool_p
     status = json.loads(result.stdout)
     assert (status["path"], status["pending"], status["dead"]) == (str(spool_path), 2, 0)
     assert status["oldest_pending"] <= time.time()
+
+
+def test_a_short_lived_host_hands_what_is_left_to_a_detached_worker(devserver, spool_path):
+    site = devserver.site
+    devserver.stop()  # the chat server is down while the build step runs
+    outbox = Outbox(spool_path, Credentials(site, BOT, KEY), exit_timeout=0.2)
+    outbox.put(Message.to_stream("ci", "build 7", "failed"))
+    outbox.close(0.2, hand_over=True)  # the step exits; nothing of it remains to deliver
+    assert Spool(spool_path, create=False).status().pending == 1
+    devserver.start()
+    arrived = devserver.wait_for_messages(1, stream="ci", timeout=30)
+    assert [m["content"] for m in arrived] == ["failed"]
+    wait_until(lambda: worker_has_exited(spool_path), timeout=30)

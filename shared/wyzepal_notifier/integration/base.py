@@ -136,9 +136,17 @@ class Integration:
             self._outbox = Outbox.for_integration(self)
         return self._outbox
 
-    def close(self, timeout: Optional[float] = None) -> None:
-        """Deliver what can be delivered within ``timeout``; the rest stays in the spool."""
-        if self._outbox is not None:
+    def close(self, timeout: Optional[float] = None, *, hand_over: bool = False) -> None:
+        """Deliver what can be delivered within ``timeout``; the rest stays in the spool.
+
+        ``hand_over=True`` (for a process about to exit, like a build step) leaves
+        the rest to a detached worker that delivers once the server is back.
+        """
+        if self._outbox is None:
+            return
+        if hand_over:
+            self._outbox.close(timeout, hand_over=True)
+        else:
             self._outbox.close(timeout)
 
 

@@ -23,6 +23,7 @@ from ..errors import ConfigError
 from ..message import Message
 from ..version import __version__
 from .courier import DEFAULT_LEASE, Courier
+from .detached import start_worker
 from .paths import default_outbox_path, open_with_fallback
 from .spool import Spool, SpoolStatus
 
@@ -126,8 +127,13 @@ class Outbox:
                 self._progress.wait(0.05 if left is None else min(0.05, left))
         return True
 
-    def close(self, timeout: Optional[float] = None) -> None:
-        """Flush for at most ``timeout`` seconds (``exit_timeout`` when None), then stop the worker."""
+    def close(self, timeout: Optional[float] = None, *, hand_over: bool = False) -> None:
+        """Flush for at most ``timeout`` seconds (``exit_timeout`` when None), then stop the worker.
+
+        ``hand_over`` is for short-lived hosts (a build step, a script): what is
+        still undelivered goes to a detached worker, so it reaches the server when
+        that is back rather than at the host's next run.
+        """
         timeout = self.exit_timeout if timeout is None else timeout
         deadline = time.monotonic() + timeout
         atexit.unregister(self._at_exit)
@@ -142,8 +148,18 @@ class Outbox:
             if self._thread.is_alive():
                 log.warning("outbox worker still busy after %.1f s; undelivered messages stay in %s",
                             timeout, self.path)
+        waiting = self._spool.pending_count() if hand_over else 0
         self._closed = True
         self._spool.close()
+        if waiting:
+            self._hand_over(waiting)
+
+    def _hand_over(self, waiting: int) -> None:
+        try:
+            start_worker(self.path)
+        except OSError as exc:
+            log.warning("could not start a delivery worker (%s); %d message(s) wait in %s for the next run or "
+                        "'wyzepal-integrations outbox flush --outbox %s'", exc, waiting, self.path, self.path)
 
     def status(self) -> SpoolStatus:
         self._own_process()

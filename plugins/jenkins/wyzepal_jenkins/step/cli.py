@@ -83,7 +83,7 @@ def notify(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     if args.dry_run:
         return show(integration, build)
     wanted, queued = integration.announce_counted(build)
-    integration.close(args.timeout)
+    integration.close(args.timeout, hand_over=True)  # what the server did not take yet, a worker delivers later
     log.info("%s #%s (%s): %d of %d messages queued", build.job, build.number, build.kind, queued, wanted)
     if queued < wanted:
         print(f"{PROG}: {wanted - queued} message(s) could not be queued; see the errors above", file=sys.stderr)
