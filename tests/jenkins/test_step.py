@@ -244,3 +244,38 @@ def test_jenkins_own_jenkins_url_is_used_when_the_config_names_none(jenkins_sim,
     env = jenkins_env(jenkins_sim, "team/app", build.number)  # Jenkins sets JENKINS_URL in every build
     assert run(["--config", str(config), "--result", "FAILURE"], env) == 0
     assert "Speed up the parser" in devserver.wait_for_messages(1)[0]["content"]  # learnt from Jenkins
+
+
+def delivery_workers(spool_path):
+    """Environments of the detached outbox workers serving ``spool_path`` (from /proc)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                cmdline = handle.read().split(b"\0")
+            if b"wyzepal_notifier.outbox.worker" not in cmdline or str(spool_path).encode() not in cmdline:
+                continue
+            with open(f"/proc/{entry}/environ", "rb") as handle:
+                pairs = [item.split(b"=", 1) for item in handle.read().split(b"\0") if b"=" in item]
+        except OSError:  # the process ended meanwhile
+            continue
+        found.append({key.decode(): value.decode() for key, value in pairs})
+    return found
+
+
+def test_a_message_the_server_did_not_take_is_delivered_after_the_build_by_a_worker_jenkins_spares(
+        jenkins_sim, write_config, devserver, tmp_path):
+    jenkins_sim.jenkins.add_job("app")
+    jenkins_sim.jenkins.run_build("app", "FAILURE")
+    devserver.stop()
+    assert run(["--config", str(write_config()), "--timeout", "0.3"], jenkins_env(jenkins_sim, "app", 1)) == 0
+    deadline = time.monotonic() + 10  # until the new process has exec'd its own command line
+    while not (workers := delivery_workers(tmp_path / "outbox.sqlite3")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert workers, "the step left no worker behind for the undelivered message"
+    assert all(w["JENKINS_NODE_COOKIE"] == "dontKillMe" and w["BUILD_ID"] == "dontKillMe" for w in workers)
+    devserver.start()  # no second build: the worker alone delivers
+    [message] = devserver.wait_for_messages(1, timeout=30)
+    assert "**failed**" in message["content"]

@@ -136,16 +136,18 @@ class Integration:
             self._outbox = Outbox.for_integration(self)
         return self._outbox
 
-    def close(self, timeout: Optional[float] = None, *, hand_over: bool = False) -> None:
+    def close(self, timeout: Optional[float] = None, *, hand_over: bool = False,
+              worker_env: Optional[Mapping[str, str]] = None) -> None:
         """Deliver what can be delivered within ``timeout``; the rest stays in the spool.
 
         ``hand_over=True`` (for a process about to exit, like a build step) leaves
-        the rest to a detached worker that delivers once the server is back.
+        the rest to a detached worker that delivers once the server is back
+        (``worker_env``: variables for that worker alone).
         """
         if self._outbox is None:
             return
         if hand_over:
-            self._outbox.close(timeout, hand_over=True)
+            self._outbox.close(timeout, hand_over=True, worker_env=worker_env)
         else:
             self._outbox.close(timeout)
 

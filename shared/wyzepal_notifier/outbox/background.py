@@ -16,7 +16,7 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Mapping, Optional
 
 from ..config.credentials import Credentials
 from ..errors import ConfigError
@@ -127,12 +127,14 @@ class Outbox:
                 self._progress.wait(0.05 if left is None else min(0.05, left))
         return True
 
-    def close(self, timeout: Optional[float] = None, *, hand_over: bool = False) -> None:
+    def close(self, timeout: Optional[float] = None, *, hand_over: bool = False,
+              worker_env: Optional[Mapping[str, str]] = None) -> None:
         """Flush for at most ``timeout`` seconds (``exit_timeout`` when None), then stop the worker.
 
         ``hand_over`` is for short-lived hosts (a build step, a script): what is
         still undelivered goes to a detached worker, so it reaches the server when
-        that is back rather than at the host's next run.
+        that is back rather than at the host's next run; ``worker_env`` is added
+        to that worker's environment.
         """
         timeout = self.exit_timeout if timeout is None else timeout
         deadline = time.monotonic() + timeout
@@ -152,11 +154,11 @@ class Outbox:
         self._closed = True
         self._spool.close()
         if waiting:
-            self._hand_over(waiting)
+            self._hand_over(waiting, worker_env)
 
-    def _hand_over(self, waiting: int) -> None:
+    def _hand_over(self, waiting: int, worker_env: Optional[Mapping[str, str]]) -> None:
         try:
-            start_worker(self.path)
+            start_worker(self.path, env=worker_env)
         except OSError as exc:
             log.warning("could not start a delivery worker (%s); %d message(s) wait in %s for the next run or "
                         "'wyzepal-integrations outbox flush --outbox %s'", exc, waiting, self.path, self.path)

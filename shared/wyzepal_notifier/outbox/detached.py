@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Union
+from typing import Mapping, Optional, Union
 
 from ..config.credentials import Credentials
 from ..message import Message
@@ -38,13 +38,17 @@ def enqueue_detached(message: Message, credentials: Credentials, path: Union[str
     return spool_path
 
 
-def start_worker(spool_path: Path, *extra_args: str) -> subprocess.Popen:
-    """A worker process in a session of its own: the caller's exit or Ctrl-C does not reach it."""
+def start_worker(spool_path: Path, *extra_args: str, env: Optional[Mapping[str, str]] = None) -> subprocess.Popen:
+    """A worker process in a session of its own: the caller's exit or Ctrl-C does not reach it.
+
+    ``env`` adds variables for the worker alone (e.g. what tells a CI server not
+    to end it with the build).
+    """
     command = [sys.executable or "python3", "-m", "wyzepal_notifier.outbox.worker", "--outbox", str(spool_path),
                *extra_args]
     return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, close_fds=True, start_new_session=True,
-                            env=_env_finding_this_library(), cwd=str(spool_path.parent))
+                            env={**_env_finding_this_library(), **(env or {})}, cwd=str(spool_path.parent))
 
 
 def _env_finding_this_library() -> dict[str, str]:

@@ -25,6 +25,10 @@ from ..message import content, render, topic
 PROG = "wyzepal-jenkins-notify"
 EXIT_OK, EXIT_UNDELIVERED, EXIT_USAGE = 0, 1, 2
 log = logging.getLogger("wyzepal_notifier.jenkins.step")
+#: What the server did not take yet, a detached worker delivers later. Jenkins ends the
+#: processes a build leaves behind unless these cookies say otherwise; the worker exits
+#: by itself once the spool is empty (or after 5 minutes without progress).
+OUTLIVE_THE_BUILD = {"JENKINS_NODE_COOKIE": "dontKillMe", "BUILD_ID": "dontKillMe"}
 
 
 class UsageError(Exception):
@@ -83,7 +87,7 @@ def notify(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     if args.dry_run:
         return show(integration, build)
     wanted, queued = integration.announce_counted(build)
-    integration.close(args.timeout, hand_over=True)  # what the server did not take yet, a worker delivers later
+    integration.close(args.timeout, hand_over=True, worker_env=OUTLIVE_THE_BUILD)
     log.info("%s #%s (%s): %d of %d messages queued", build.job, build.number, build.kind, queued, wanted)
     if queued < wanted:
         print(f"{PROG}: {wanted - queued} message(s) could not be queued; see the errors above", file=sys.stderr)
