@@ -7,12 +7,15 @@ import stat
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
+import wyzepal_notifier
 from wyzepal_notifier import ConfigError, Credentials, Message
 from wyzepal_notifier.outbox import Spool, default_outbox_path
 from wyzepal_notifier.outbox.paths import private_temp_dir
 
+LIBRARY_ROOT = str(Path(wyzepal_notifier.__file__).resolve().parent.parent)
 CREDS = Credentials("https://chat.example.com", "bot@example.com", "secret-key-123")
 
 
@@ -166,3 +169,24 @@ def test_a_temp_folder_someone_else_could_write_is_refused(tmp_path, monkeypatch
     with pytest.raises(ConfigError) as caught:
         private_temp_dir()
     assert str(planted) in str(caught.value)
+
+
+def test_many_processes_creating_one_spool_at_once_all_succeed(tmp_path):
+    """Several tracd workers or parallel Jenkins steps can be the first to open a spool."""
+    path, go = tmp_path / "shared" / "outbox.sqlite3", tmp_path / "go"
+    opener = ("import os, sys, time\n"
+              "from wyzepal_notifier.outbox import Spool\n"
+              "while not os.path.exists(sys.argv[2]): time.sleep(0.001)\n"
+              "Spool(sys.argv[1]).close()\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([LIBRARY_ROOT, os.environ.get("PYTHONPATH", "")]))
+    for _ in range(3):
+        if path.parent.exists():
+            for leftover in path.parent.iterdir():
+                leftover.unlink()
+        processes = [subprocess.Popen([sys.executable, "-c", opener, str(path), str(go)], env=env,
+                                      stderr=subprocess.PIPE, text=True) for _ in range(8)]
+        time.sleep(0.5)  # all are waiting for the go
+        go.touch()
+        failures = [p.communicate(timeout=60)[1] for p in processes if p.wait(timeout=60) != 0]
+        go.unlink()
+        assert failures == []

@@ -160,13 +160,27 @@ class Spool:
         try:
             self._db = sqlite3.connect(str(self.path), timeout=busy_timeout, isolation_level=None,
                                        check_same_thread=False)
-            self._prepare()
+            self._prepare_when_free(busy_timeout)
         except sqlite3.DatabaseError as exc:
             raise ConfigError(f"cannot be used as an outbox: {exc}", path=str(self.path), key="OUTBOX_PATH",
                               fix="point OUTBOX_PATH or $WYZEPAL_OUTBOX at a new file or an existing spool") from None
 
+    def _prepare_when_free(self, timeout: float) -> None:
+        """Two processes creating one spool at once: switching it to WAL answers "database is
+        locked" at once, without SQLite's busy wait, so wait here instead."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self._prepare()
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
+
     def _prepare(self) -> None:
-        self._db.execute("PRAGMA journal_mode=WAL")
+        if self._db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(f"PRAGMA synchronous={self._synchronous}")
         if not self._checkpoints:
             self._db.execute("PRAGMA wal_autocheckpoint=0")
