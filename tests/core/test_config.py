@@ -161,10 +161,13 @@ def test_wyzepalrc(tmp_path):
 
 @pytest.mark.parametrize(("text", "words"), [("[other]\nx=1\n", "no [api] section"),
                                              ("[api]\nemail=a@b.c\nsite=x\n", "[api] key"),
-                                             ("not an ini", "not a valid INI")])
+                                             ("not an ini", "not a valid INI"),
+                                             ("[api]\nemail=a@b.c\nkey=k\nsite=x\ninsecure=maybe\n",
+                                              "[api] insecure: is 'maybe' (expected true or false)")])
 def test_wyzepalrc_errors(tmp_path, text, words):
     rc = tmp_path / "wyzepalrc"
     rc.write_text(text)
+    rc.chmod(0o600)
     with pytest.raises(ConfigError) as info:
         load_wyzepalrc(str(rc), env={})
     assert words in str(info.value) and str(rc) in str(info.value)

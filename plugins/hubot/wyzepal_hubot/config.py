@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
-from wyzepal_notifier.config import ENV_OVERRIDES, config_filename, load_pyfile, locate_config
+from wyzepal_notifier.config import COMMON_FIELDS, ENV_OVERRIDES, config_filename, load_pyfile, locate_config
 from wyzepal_notifier.errors import ConfigError, ConfigNotFound
 
 from .integration import HubotIntegration
@@ -22,6 +22,7 @@ CONFIG_ENV = "HUBOT_WYZEPAL_CONFIG"
 ENVIRONMENT = "the environment (HUBOT_WYZEPAL_*)"
 
 #: Hubot-style environment variable -> setting.
+_FIELDS = {field.name: field for field in [*COMMON_FIELDS, *HubotIntegration.settings_fields]}
 HUBOT_ENV = {
     "HUBOT_WYZEPAL_SITE": "WYZEPAL_SITE",
     "HUBOT_WYZEPAL_USER": "WYZEPAL_USER",
@@ -33,7 +34,6 @@ HUBOT_ENV = {
     "HUBOT_WYZEPAL_INSECURE": "WYZEPAL_INSECURE",
     "HUBOT_WYZEPAL_CERT_BUNDLE": "WYZEPAL_CERT_BUNDLE",
 }
-_BOOLEANS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
 _CREDENTIALS = ("WYZEPAL_SITE", "WYZEPAL_USER", "WYZEPAL_API_KEY")
 
 
@@ -63,13 +63,8 @@ def environment_values(env: Mapping[str, str]) -> dict[str, Any]:
         raw = env.get(variable, "").strip()
         if not raw:
             continue
-        if setting in ("ALL_PUBLIC_STREAMS", "ALLOW_WILDCARD_MENTIONS", "WYZEPAL_INSECURE"):
-            if raw.lower() not in _BOOLEANS:
-                raise ConfigError(f"is {raw!r}", path=ENVIRONMENT, key=variable, expected="true or false",
-                                  fix=f"set {variable}=true or {variable}=false")
-            values[setting] = _BOOLEANS[raw.lower()]
-        else:
-            values[setting] = raw
+        field = _FIELDS.get(setting)
+        values[setting] = field.from_text(raw, ENVIRONMENT, variable) if field and field.type is bool else raw
     return values
 
 

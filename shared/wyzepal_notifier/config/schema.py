@@ -10,6 +10,10 @@ from ..errors import ConfigError
 
 _MISSING = object()
 
+#: How switches are written where only text exists (environment variables, INI files).
+BOOLEAN_WORDS = {"1": True, "true": True, "yes": True, "on": True,
+                 "0": False, "false": False, "no": False, "off": False}
+
 _TYPE_NAMES = {str: "a string", bool: "True or False", int: "a whole number", float: "a number",
                list: "a list", dict: "a dict"}
 
@@ -41,6 +45,16 @@ class Field:
         if isinstance(self.type, tuple):
             return " or ".join(_TYPE_NAMES.get(t, getattr(t, "__name__", str(t))) for t in self.type)
         return _TYPE_NAMES.get(self.type, getattr(self.type, "__name__", str(self.type)))
+
+    def from_text(self, raw: str, path: str, key: Optional[str] = None) -> Any:
+        """A value written as text (``true``, ``off``), typed by this field, then validated."""
+        text = raw.strip()
+        if self.type is bool:
+            if text.lower() not in BOOLEAN_WORDS:
+                raise ConfigError(f"is {raw!r}", path=path, key=key or self.name, expected="true or false",
+                                  fix=f"set {key or self.name} to true or false")
+            return self.validate(BOOLEAN_WORDS[text.lower()], path)
+        return self.validate(text, path)
 
     def validate(self, value: Any, path: str) -> Any:
         """Return the value, or raise a ConfigError naming file, key and fix."""

@@ -9,9 +9,10 @@ from typing import Mapping, Optional
 from ..errors import ConfigError, ConfigNotFound
 from .credentials import Credentials
 from .pyfile import warn_if_readable_by_others
+from .schema import Field
 
 RC_ENV_VAR = "WYZEPAL_CONFIG"
-_TRUE = {"1", "true", "yes", "on"}
+_INSECURE = Field("insecure", bool, default=False)
 
 
 def load_wyzepalrc(path: Optional[str] = None, env: Optional[Mapping[str, str]] = None) -> Credentials:
@@ -37,7 +38,7 @@ def load_wyzepalrc(path: Optional[str] = None, env: Optional[Mapping[str, str]] 
         site=section["site"].strip(),
         email=section["email"].strip(),
         api_key=section["key"].strip(),
-        insecure=section.get("insecure", "false").strip().lower() in _TRUE,
+        insecure=_INSECURE.from_text(section.get("insecure", "false"), str(chosen), "[api] insecure"),
         cert_bundle=section.get("cert_bundle") or None,
         source=str(chosen),
     )
