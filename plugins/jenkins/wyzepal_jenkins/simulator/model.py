@@ -99,19 +99,20 @@ class Jenkins(Node):
 
     def delete(self, full_name: str) -> None:
         with self.lock:
-            item = self.find(full_name)
-            if item is None:
-                raise KeyError(full_name)
-            siblings = item.parent.children if item.parent else self.children
+            item, siblings = self._placed(full_name)
             del siblings[item.name]
+
+    def _placed(self, full_name: str) -> tuple[Item, dict[str, Item]]:
+        """The item and the folder contents it sits in."""
+        item = self.find(full_name)
+        if item is None:
+            raise KeyError(full_name)
+        return item, (item.parent.children if item.parent else self.children)
 
     def rename(self, full_name: str, new_name: str) -> Item:
         """Rename in place (Jenkins keeps the builds; the URL changes)."""
         with self.lock:
-            item = self.find(full_name)
-            if item is None:
-                raise KeyError(full_name)
-            siblings = item.parent.children if item.parent else self.children
+            item, siblings = self._placed(full_name)
             del siblings[item.name]
             item.name = new_name
             siblings[new_name] = item
