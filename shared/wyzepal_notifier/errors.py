@@ -44,16 +44,21 @@ class ConfigError(WyzePalError):
 
 
 class ConfigNotFound(ConfigError):
-    """No config file in any of the places searched; lists them all."""
+    """No config file in any of the places searched; lists them all and how to make one.
 
-    def __init__(self, filename: str, searched: list[str]) -> None:
+    ``tool`` names the plugin whose template fits (``wyzepal-integrations template
+    TOOL``, which every install has); ``fix`` replaces that advice (a wyzepalrc).
+    """
+
+    def __init__(self, filename: str, searched: list[str], *, tool: Optional[str] = None,
+                 fix: Optional[str] = None) -> None:
         self.searched = searched
+        self.tool = tool
         places = "\n".join(f"  - {place}" for place in searched) or "  (nowhere)"
-        super().__init__(
-            f"no {filename} found. Looked in:\n{places}",
-            path=filename,
-            fix=f"copy templates/{filename} to one of those places and edit it",
-        )
+        if fix is None:
+            fix = (f"write one into one of those folders with: wyzepal-integrations template {tool} -o FOLDER, "
+                   "then edit it" if tool else "create one in one of those places")
+        super().__init__(f"no {filename} found. Looked in:\n{places}", path=filename, fix=fix)
 
 
 class APIError(WyzePalError):
@@ -93,6 +98,12 @@ class ServerUnreachable(WyzePalError):
     """Connection refused, reset, timed out or 5xx until the retry budget ran out."""
 
     permanent = False
+
+
+class TLSVerificationFailed(ServerUnreachable):
+    """The server's TLS certificate was not trusted: trying again cannot help until the config changes."""
+
+    permanent = True
 
 
 class MessageRejected(WyzePalError):

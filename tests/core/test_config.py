@@ -64,7 +64,7 @@ def test_not_found_lists_every_place_looked(tmp_path):
     assert "wyzepal_demo_config.py" in text
     assert "$WYZEPAL_DEMO_CONFIG" in text
     assert str(tmp_path / "wyzepal_demo_config.py") in text
-    assert "templates/" in text
+    assert "wyzepal-integrations template demo -o FOLDER" in text
 
 
 def test_explicit_path_that_does_not_exist_is_not_silently_skipped(tmp_path):

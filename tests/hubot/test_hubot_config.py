@@ -66,7 +66,7 @@ def test_nothing_configured_says_where_it_looked_and_what_to_set(tmp_path):
     text = str(caught.value)
     assert str(tmp_path / "wyzepal_hubot_config.py") in text
     assert "HUBOT_WYZEPAL_USER" in text and "HUBOT_WYZEPAL_API_KEY" in text
-    assert "templates/wyzepal_hubot_config.py" in text
+    assert "wyzepal-integrations template hubot -o ." in text
 
 
 @pytest.mark.parametrize(("variable", "value", "expected"), [

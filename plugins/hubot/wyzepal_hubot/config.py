@@ -43,7 +43,7 @@ def load_integration(explicit: Optional[str] = None, *, env: Optional[Mapping[st
     env = os.environ if env is None else env
     from_env = environment_values(env)
     library_env = {k: v for k, v in env.items() if not (k in ENV_OVERRIDES and k in from_env)}
-    path = _config_path(explicit or env.get(CONFIG_ENV) or None, env, folder or os.getcwd(), from_env)
+    path = _config_path(explicit or None, env, folder or os.getcwd(), from_env)
     values: dict[str, Any] = load_pyfile(path) if path else {}
     values.update(from_env)
     try:
@@ -71,7 +71,7 @@ def environment_values(env: Mapping[str, str]) -> dict[str, Any]:
 def _config_path(explicit: Optional[str], env: Mapping[str, str], folder: str,
                  from_env: Mapping[str, Any]) -> Optional[Path]:
     try:
-        return locate_config("hubot", explicit=explicit, beside=folder, env=env)
+        return locate_config("hubot", explicit=explicit, beside=folder, env=env, env_vars=[CONFIG_ENV])
     except ConfigNotFound as exc:
         given = set(from_env) | {k for k in ENV_OVERRIDES if env.get(k)}
         if all(name in given for name in _CREDENTIALS):
@@ -80,5 +80,5 @@ def _config_path(explicit: Optional[str], env: Mapping[str, str], folder: str,
         raise ConfigError(f"no {config_filename('hubot')} found (looked in:\n{places}\n) and the environment "
                           "does not hold all of HUBOT_WYZEPAL_SITE, HUBOT_WYZEPAL_USER and HUBOT_WYZEPAL_API_KEY",
                           path=config_filename("hubot"),
-                          fix="set those three variables, or copy templates/wyzepal_hubot_config.py into the "
-                              "bot's folder and edit it") from None
+                          fix="set those three variables, or write the config into the bot's folder with: "
+                              "wyzepal-integrations template hubot -o . (then edit it)") from None

@@ -6,28 +6,18 @@ the file in its ``conf/`` folder (beside trac.ini).
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Mapping, Optional, Sequence
 
-from wyzepal_notifier.config import config_env_var, config_filename, locate_config
-from wyzepal_notifier.errors import ConfigNotFound
+from wyzepal_notifier.config import locate_config
 
 TOOL = "trac"
 
 
 def find_config(explicit: Optional[str], folders: Sequence[str], env: Optional[Mapping[str, str]] = None) -> Path:
-    """The config file to use; a ConfigNotFound lists every place looked at."""
-    env = os.environ if env is None else env
-    if explicit or env.get(config_env_var(TOOL)):
-        return locate_config(TOOL, explicit=explicit or None, env=env)
-    searched = ["[wyzepal] config in trac.ini (not set)", f"${config_env_var(TOOL)} (not set)"]
-    for folder in dict.fromkeys(folders):  # in order, without repeats
-        candidate = Path(folder) / config_filename(TOOL)
-        if candidate.is_file():
-            return candidate
-        searched.append(str(candidate))
-    raise ConfigNotFound(config_filename(TOOL), searched)
+    """The config file to use (the library's one search); a ConfigNotFound lists every place looked at."""
+    return locate_config(TOOL, explicit=explicit or None, folders=folders, env=env,
+                         unset=["[wyzepal] config in trac.ini"])
 
 
 def file_stamp(path: Path) -> tuple[str, int, int]:
