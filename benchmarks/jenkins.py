@@ -7,7 +7,7 @@
    idle poll and of a poll with 10 finished builds, next to the naive way
    (python-jenkins' ``get_all_jobs`` then ``get_job_info`` per job).
 
-Run: ``PYTHONPATH=shared:plugins/jenkins python benchmarks/jenkins.py``
+Run: ``PYTHONPATH=shared:plugins/jenkins:. python benchmarks/jenkins.py``
 (the simulator runs in this process, the dev server in its own).
 """
 from __future__ import annotations
@@ -27,9 +27,10 @@ sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != Pa
 
 import jenkins  # noqa: E402
 from wyzepal_jenkins.integration import JenkinsIntegration  # noqa: E402
-from wyzepal_jenkins.simulator import Change, JenkinsSimulator  # noqa: E402
 from wyzepal_jenkins.watch.poller import Poller  # noqa: E402
 from wyzepal_jenkins.watch.state import WatchState  # noqa: E402
+
+from devtools.jenkins_simulator import Change, JenkinsSimulator  # noqa: E402
 
 RUNS = 9
 READER = ("bench", "b" * 32)

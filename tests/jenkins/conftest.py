@@ -1,12 +1,20 @@
 """Fixtures: a Jenkins simulator on loopback, a config file pointing at it and the dev server."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from jenkinsrig import ALICE, READER
-from wyzepal_jenkins.simulator import JenkinsSimulator
+
+#: The simulator is a development tool in ``devtools/`` at the top of the clone, not in the installed package.
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from jenkinsrig import ALICE, READER  # noqa: E402
+
+from devtools.jenkins_simulator import JenkinsSimulator  # noqa: E402
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """Helpers the Jenkins tests share: the simulator's users and a build's environment."""
 from __future__ import annotations
 
-from wyzepal_jenkins.simulator import JenkinsSimulator
+from devtools.jenkins_simulator import JenkinsSimulator
 
 READER = ("wyzepal", "r" * 32)
 ALICE = ("alice", "a" * 32)

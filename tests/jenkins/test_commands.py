@@ -9,10 +9,11 @@ from wyzepal_jenkins.api import JenkinsAPI
 from wyzepal_jenkins.commands.handler import CommandHandler
 from wyzepal_jenkins.commands.parse import CommandError, parse
 from wyzepal_jenkins.integration import JenkinsIntegration
-from wyzepal_jenkins.simulator import Change, TestCase
 from wyzepal_jenkins.watch.cli import main as watch_main
 from wyzepal_jenkins.watch.followups import FollowUps
 from wyzepal_jenkins.watch.state import WatchState
+
+from devtools.jenkins_simulator import Change, TestCase
 
 BOT_NAME = "Test Bot"
 HUMAN = "alice@example.com"

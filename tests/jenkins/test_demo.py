@@ -4,12 +4,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_demo_shows_notifications_and_a_chat_started_build():
-    env = {"PATH": os.environ["PATH"], "PYTHONPATH": os.pathsep.join(sys.path)}
-    done = subprocess.run([sys.executable, "-m", "wyzepal_jenkins.demo"], env=env, capture_output=True, text=True,
-                          timeout=90)
+    """As the README says: ``python -m devtools.jenkins_simulator.demo`` in the top folder of a clone."""
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": os.pathsep.join(p for p in sys.path if p != str(ROOT))}
+    done = subprocess.run([sys.executable, "-m", "devtools.jenkins_simulator.demo"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=90)
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "**is still failing** (3 builds in a row" in out and "**is back to normal**" in out

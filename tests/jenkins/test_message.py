@@ -7,8 +7,9 @@ from wyzepal_jenkins.build.model import Build
 from wyzepal_jenkins.integration import JenkinsIntegration
 from wyzepal_jenkins.kinds import KINDS
 from wyzepal_jenkins.message import render
-from wyzepal_jenkins.simulator import Change, TestCase
 from wyzepal_jenkins.step.cli import main as notify
+
+from devtools.jenkins_simulator import Change, TestCase
 
 #: A build of each kind: (result, the previous decisive result).
 EXAMPLES = {

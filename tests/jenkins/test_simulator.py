@@ -6,8 +6,9 @@ import pytest
 import requests
 from jenkinsrig import ALICE, READER
 from wyzepal_jenkins.api import JenkinsAPI, JenkinsRefused, JenkinsUnavailable, NotFound
-from wyzepal_jenkins.simulator import Change, TestCase, upstream_cause
-from wyzepal_jenkins.simulator.tree import TreeSyntaxError, parse_tree
+
+from devtools.jenkins_simulator import Change, TestCase, upstream_cause
+from devtools.jenkins_simulator.tree import TreeSyntaxError, parse_tree
 
 
 @pytest.fixture

@@ -8,8 +8,9 @@ import time
 
 import pytest
 from jenkinsrig import ALICE, READER, jenkins_env
-from wyzepal_jenkins.simulator import Change, TestCase, user_cause
 from wyzepal_jenkins.step.cli import main
+
+from devtools.jenkins_simulator import Change, TestCase, user_cause
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 

@@ -11,11 +11,12 @@ import time
 
 import pytest
 from wyzepal_jenkins.integration import JenkinsIntegration
-from wyzepal_jenkins.simulator import TestCase
 from wyzepal_jenkins.watch.cli import main
 from wyzepal_jenkins.watch.poller import Poller
 from wyzepal_jenkins.watch.runner import Watcher
 from wyzepal_jenkins.watch.state import WatchState
+
+from devtools.jenkins_simulator import TestCase
 
 
 def make_watcher(config):

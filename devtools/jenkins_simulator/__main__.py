@@ -1,4 +1,4 @@
-"""``python -m wyzepal_jenkins.simulator``: a sample Jenkins on loopback, for a look with curl or python-jenkins."""
+"""``python -m devtools.jenkins_simulator``: a sample Jenkins on loopback, for a look with curl or python-jenkins."""
 from __future__ import annotations
 
 import argparse
@@ -10,7 +10,7 @@ from .server import JenkinsSimulator
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m wyzepal_jenkins.simulator", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m devtools.jenkins_simulator", description=__doc__)
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument("--token", default="demo-token-0123456789abcdef", help="API token of the user admin")
     args = parser.parse_args()
@@ -27,4 +27,5 @@ def main() -> None:
         simulator.stop()
 
 
-main()
+if __name__ == "__main__":
+    main()

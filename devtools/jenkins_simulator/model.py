@@ -1,7 +1,7 @@
 """The simulated Jenkins controller: users, folders, jobs, builds and the queue.
 
 Tests and the demo drive it directly (``add_job``, ``run_build``...); clients
-see it only through :mod:`wyzepal_jenkins.simulator.server` over real HTTP.
+see it only through :mod:`devtools.jenkins_simulator.server` over real HTTP.
 One lock guards it, since the HTTP server answers from several threads.
 """
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""``python -m wyzepal_jenkins.demo``: the Jenkins bridge end to end, on this machine alone.
+"""The Jenkins bridge end to end, on this machine alone.
+
+``python -m devtools.jenkins_simulator.demo``, from the top folder of a clone.
 
 Starts the dev server and the Jenkins simulator, runs the watcher (with chat
 commands) while builds fail, keep failing and get fixed, asks the bot to start a
@@ -13,17 +15,19 @@ import threading
 import time
 from pathlib import Path
 
-from .simulator import Change, JenkinsSimulator
-from .simulator.executor import Executor
-from .simulator.sample import sample_jenkins
-from .watch.cli import main as watch_main
+from wyzepal_jenkins.watch.cli import main as watch_main
+
+from . import Change, JenkinsSimulator
+from .executor import Executor
+from .sample import sample_jenkins
 
 BOT, HUMAN = "jenkins-bot@example.com", "ada@example.com"
 TOKEN = secrets.token_hex(16)  # the simulated admin's API token, new each run
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m wyzepal_jenkins.demo", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m devtools.jenkins_simulator.demo",
+                                     description=__doc__.splitlines()[0])
     parser.add_argument("--keep", action="store_true", help="keep everything running afterwards (Ctrl-C stops)")
     args = parser.parse_args()
     from wyzepal_notifier.devserver import DevServer  # needs the devserver extra (aiohttp)
