@@ -9,7 +9,7 @@ from typing import AsyncIterator
 from aiohttp import web
 
 from . import api_channels, api_events, api_messages, api_users, control
-from .middleware import authenticate_api, inject_faults, log_requests, render_errors
+from .middleware import authenticate_api, inject_faults, log_requests, record_responses, render_errors
 from .state import STATE, ServerState
 
 
@@ -67,7 +67,7 @@ async def _collect_idle_queues(app: web.Application) -> AsyncIterator[None]:
 
 def create_app(state: ServerState) -> web.Application:
     """An application serving ``state``; several apps over time may share one state."""
-    app = web.Application(middlewares=[log_requests, inject_faults, render_errors, authenticate_api])
+    app = web.Application(middlewares=[record_responses, log_requests, inject_faults, render_errors, authenticate_api])
     app[STATE] = state
     app.add_routes(_api_routes() + _control_routes())
     app.cleanup_ctx.append(_collect_idle_queues)

@@ -1,12 +1,15 @@
-"""Request pipeline, outermost first: log → faults → errors → auth and rate limit."""
+"""Request pipeline, outermost first: record → log → faults → errors → auth and rate limit."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import math
+import os
 import socket
 import struct
-from typing import Awaitable, Callable
+import threading
+from typing import Any, Awaitable, Callable, Dict, Optional
 
 from aiohttp import web
 
@@ -17,11 +20,73 @@ from .state import USER_KEY, state_of
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 PUBLIC_PATHS = {"/api/v1/server_settings"}
+#: Set to a file name, every API response is appended to it as one JSON line (contract tests).
+RECORD_ENV = "WYZEPAL_DEVSERVER_RECORD"
+# aiohttp >= 3.13 wants typed request keys; older versions take a plain string.
+INJECTED_KEY: Any = (
+    web.RequestKey("wyzepal_devserver_injected", str) if hasattr(web, "RequestKey") else "wyzepal_devserver_injected"
+)
+_RECORD_LOCK = threading.Lock()
 
 
 def is_api(path: str) -> bool:
     """API paths get auth, faults, JSON errors and logging; /devserver/ ones do not."""
     return path.startswith("/api/")
+
+
+@web.middleware
+async def record_responses(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """With $WYZEPAL_DEVSERVER_RECORD set, append each API response to that file.
+
+    The test suite sets it and validates every line against the OpenAPI spec at
+    the end, so any response a test provokes is held to the contract.  A crash
+    in a handler is recorded too (status 500), then re-raised.
+    """
+    target = os.environ.get(RECORD_ENV)
+    if not target or not is_api(request.path):
+        return await handler(request)
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        _record(target, request, exc.status, None, exc.text or "")
+        raise
+    except Exception as exc:
+        _record(target, request, 500, None, f"unhandled {type(exc).__name__}: {exc}")
+        raise
+    _record(target, request, response.status, response)
+    return response
+
+
+def _record(
+    target: str, request: web.Request, status: int, response: Optional[web.StreamResponse], text: str = ""
+) -> None:
+    """One JSON line: method, path, matched route, status, body (parsed JSON, else a text excerpt)."""
+    resource = request.match_info.route.resource
+    entry: Dict[str, Any] = {
+        "pid": os.getpid(),
+        "method": request.method,
+        "path": request.path,
+        "route": resource.canonical if resource is not None else None,
+        "status": status,
+        "injected": request.get(INJECTED_KEY),
+        "content_type": response.content_type if response is not None else None,
+        "body": None,
+        "text": text,
+    }
+    raw = getattr(response, "body", None)
+    if isinstance(raw, (bytes, bytearray)):
+        try:
+            entry["body"] = json.loads(raw)
+        except ValueError:
+            entry["text"] = raw[:500].decode("utf-8", "replace")
+    line = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
+    # One O_APPEND write per line: lines of servers in other processes never interleave.
+    with _RECORD_LOCK:
+        fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, line)
+        finally:
+            os.close(fd)
 
 
 @web.middleware
@@ -52,6 +117,7 @@ async def inject_faults(request: web.Request, handler: Handler) -> web.StreamRes
         await asyncio.sleep(delay)
     if fault is None:
         return await handler(request)
+    request[INJECTED_KEY] = fault.kind
     if fault.kind == "drop":
         _drop(request, fault.reset)
         raise asyncio.CancelledError  # nothing is written; the client sees a dead socket
