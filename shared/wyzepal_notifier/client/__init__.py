@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .retry import NO_RETRY, RetryPolicy
+from .retry import DEFAULT_MAX_RETRY_AFTER, NO_RETRY, RetryPolicy
+from .rules import RealmRules
 from .site import normalize_site
 from .useragent import user_agent
 
-__all__ = ["NO_RETRY", "Client", "RetryPolicy", "normalize_site", "user_agent"]
+__all__ = ["DEFAULT_MAX_RETRY_AFTER", "NO_RETRY", "Client", "RealmRules", "RetryPolicy", "normalize_site",
+           "user_agent"]
 
 
 def __getattr__(name: str) -> Any:

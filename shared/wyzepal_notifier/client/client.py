@@ -7,16 +7,17 @@ from __future__ import annotations
 
 import json
 import logging
+import ssl
 import time
-from typing import Any, Callable, Iterable, Mapping, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Optional, Union
 
 import requests
 
 from ..config.credentials import Credentials
-from ..errors import APIError, RateLimited, ServerUnreachable
+from ..errors import APIError, RateLimited, ServerUnreachable, TLSVerificationFailed, WyzePalError
 from ..message import Message
 from ..version import __version__
-from .retry import RateLimitGate, RetryPolicy, retry_after_seconds
+from .retry import NO_RETRY, RateLimitGate, RetryPolicy, retry_after_seconds
 from .site import api_base_url, normalize_site
 from .useragent import user_agent
 
@@ -27,13 +28,23 @@ DEFAULT_READ_TIMEOUT = 30.0
 #: Long polls wait up to a heartbeat (about 50 s) on the server; read for longer.
 LONG_POLL_READ_TIMEOUT = 90.0
 DEFAULT_RETRY = RetryPolicy()
+#: What ``get_realm_settings`` asks ``POST /register`` for: the realm's rules and its groups.
+REALM_FETCH_TYPES = ["realm", "realm_user_groups"]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .rules import RealmRules
 
 
 class Client:
     """Talks to one WyzePal server as one user (usually a bot).
 
     Defaults: TLS verified, connect timeout 5 s, read timeout 30 s, retries with
-    backoff for up to 60 s per call, 429s waited out as the server asks.
+    backoff for up to 60 s per call, 429s waited out as the server asks (but never
+    longer than ``max_retry_after``, an hour unless set here or on the policy).
+
+    ``cert_bundle`` is used for every request, whatever ``REQUESTS_CA_BUNDLE`` or
+    ``CURL_CA_BUNDLE`` say (requests would let those win over a session's
+    ``verify``); proxies still come from the environment.
     """
 
     def __init__(
@@ -49,18 +60,23 @@ class Client:
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
         read_timeout: float = DEFAULT_READ_TIMEOUT,
         retry: RetryPolicy = DEFAULT_RETRY,
+        max_retry_after: Optional[float] = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.site = normalize_site(site)
         self.base_url = api_base_url(self.site)
         self.email = email
         self.retry = retry
+        #: The longest ``Retry-After`` this client believes (``outbox status`` shows it).
+        self.max_retry_after = retry.max_retry_after if max_retry_after is None else float(max_retry_after)
         self.timeout = (connect_timeout, read_timeout)
         self._sleep = sleep
-        self._gate = RateLimitGate()
+        self._gate = RateLimitGate(self.max_retry_after)
         self.session = requests.Session()
         self.session.auth = (email, api_key)
-        self.session.verify = False if insecure else (cert_bundle or True)
+        #: Passed with every request: a per-request ``verify`` beats the environment's CA bundle.
+        self.verify: Union[bool, str] = False if insecure else (cert_bundle or True)
+        self.session.verify = self.verify
         self.session.headers["User-Agent"] = user_agent(client_name, client_version)
 
     @classmethod
@@ -126,6 +142,66 @@ class Client:
     def deregister(self, queue_id: str, **options: Any) -> dict[str, Any]:
         return self.call("DELETE", "events", {"queue_id": queue_id}, **options)
 
+    def update_message(self, message_id: int, *, content: Optional[str] = None, topic: Optional[str] = None,
+                       propagate_mode: Optional[str] = None,
+                       send_notification_to_old_thread: Optional[bool] = None,
+                       send_notification_to_new_thread: Optional[bool] = None, **options: Any) -> dict[str, Any]:
+        """Edit a message's content and/or move it (and, per ``propagate_mode``, its topic) to ``topic``.
+
+        Left-out arguments are not sent, so the server's defaults apply. The server's
+        refusals (edit time limit, no permission) are :class:`APIError` with its ``code``.
+        """
+        params = _given(content=content, topic=topic, propagate_mode=propagate_mode,
+                        send_notification_to_old_thread=send_notification_to_old_thread,
+                        send_notification_to_new_thread=send_notification_to_new_thread)
+        return self.call("PATCH", f"messages/{int(message_id)}", params, **options)
+
+    def add_reaction(self, message_id: int, emoji_name: str, *, emoji_code: Optional[str] = None,
+                     reaction_type: Optional[str] = None, **options: Any) -> dict[str, Any]:
+        """React to a message; ``REACTION_ALREADY_EXISTS`` (an APIError) when the bot already did."""
+        params = _given(emoji_name=emoji_name, emoji_code=emoji_code, reaction_type=reaction_type)
+        return self.call("POST", f"messages/{int(message_id)}/reactions", params, **options)
+
+    def remove_reaction(self, message_id: int, emoji_name: str, *, emoji_code: Optional[str] = None,
+                        reaction_type: Optional[str] = None, **options: Any) -> dict[str, Any]:
+        """Take the bot's reaction back; ``REACTION_DOES_NOT_EXIST`` when there is none."""
+        params = _given(emoji_name=emoji_name, emoji_code=emoji_code, reaction_type=reaction_type)
+        return self.call("DELETE", f"messages/{int(message_id)}/reactions", params, **options)
+
+    def get_message(self, message_id: int, *, apply_markdown: bool = False, **options: Any) -> dict[str, Any]:
+        """One message (raw Markdown unless ``apply_markdown``), as ``GET /messages`` gives each."""
+        params = {"apply_markdown": apply_markdown, "allow_empty_topic_name": True}
+        return self.call("GET", f"messages/{int(message_id)}", params, **options)["message"]
+
+    def get_stream_topics(self, stream_id: int, **options: Any) -> list[dict[str, Any]]:
+        """The channel's topics, newest first: ``[{"name", "max_id"}]``."""
+        params = {"allow_empty_topic_name": True}
+        return self.call("GET", f"users/me/{int(stream_id)}/topics", params, **options)["topics"]
+
+    def get_stream_id(self, name: str, **options: Any) -> int:
+        return int(self.call("GET", "get_stream_id", {"stream": name}, **options)["stream_id"])
+
+    def render_message(self, content: str, **options: Any) -> str:
+        """The HTML the server makes of ``content`` (what a message with it would show)."""
+        return str(self.call("POST", "messages/render", {"content": content}, **options)["rendered"])
+
+    def get_realm_settings(self, **options: Any) -> RealmRules:
+        """The organisation's edit and move rules for this bot, from a short-lived ``POST /register``.
+
+        The queue the register makes is deleted at once (best effort: it expires anyway).
+        """
+        from .rules import RealmRules
+
+        state = self.call("POST", "register", {"event_types": REALM_FETCH_TYPES,
+                                               "fetch_event_types": REALM_FETCH_TYPES}, **options)
+        queue_id = state.get("queue_id")
+        if queue_id:
+            try:
+                self.deregister(queue_id, retry=NO_RETRY, timeout=(2.0, 2.0))
+            except WyzePalError as exc:
+                log.info("event queue %s not deleted (%s); the server will collect it", queue_id, exc)
+        return RealmRules.from_register(state)
+
     # -- the mechanism ---------------------------------------------------------
 
     def call(self, method: str, endpoint: str, params: Optional[Mapping[str, Any]] = None, *,
@@ -138,21 +214,25 @@ class Client:
         """
         policy = self.retry if retry is None else retry
         deadline = time.monotonic() + policy.budget
+        cap = min(self.max_retry_after, policy.max_retry_after)
         url = f"{self.base_url}/{endpoint.strip('/')}"
         data = _encode(params or {})
+        in_query = method in ("GET", "DELETE")
         attempt = 0
         while True:
             self._wait_for_rate_limit(deadline, endpoint)
             try:
-                response = self.session.request(method, url, params=data if method in ("GET", "DELETE") else None,
-                                                data=data if method not in ("GET", "DELETE") else None,
-                                                timeout=timeout or self.timeout)
+                response = self.session.request(method, url, params=data if in_query else None,
+                                                data=None if in_query else data,
+                                                timeout=timeout or self.timeout, verify=self.verify)
             except requests.RequestException as exc:
+                if _is_certificate_failure(exc):
+                    raise TLSVerificationFailed(self._explain_tls(exc)) from None
                 error: Exception = ServerUnreachable(f"{self.site} could not be reached ({_describe(exc)})")
             else:
                 self._gate.observe(response.headers)
                 if response.status_code == 429:
-                    self._wait_out_429(response, deadline, endpoint)
+                    self._wait_out_429(response, deadline, endpoint, cap)
                     continue
                 if response.status_code < 500:
                     return self._result(response, endpoint)
@@ -174,9 +254,9 @@ class Client:
         log.info("rate limit reached; waiting %.1f s for the reset", wait)
         self._sleep(wait)
 
-    def _wait_out_429(self, response: requests.Response, deadline: float, endpoint: str) -> None:
+    def _wait_out_429(self, response: requests.Response, deadline: float, endpoint: str, cap: float) -> None:
         body = _json_or_empty(response)
-        wait = retry_after_seconds(response.headers, body)
+        wait = retry_after_seconds(response.headers, body, cap=cap)
         self._gate.hold_until(time.time() + wait)
         if time.monotonic() + wait > deadline:
             raise RateLimited(f"{self.site} is rate-limiting {self.email}; retry after {wait:.0f} s",
@@ -204,6 +284,47 @@ class Client:
         if code in ("USER_DEACTIVATED", "REALM_DEACTIVATED"):
             return f"{self.email} cannot act on {self.site}: {said}"
         return f"{self.site} refused /{endpoint}: {said} ({code})"
+
+    def _explain_tls(self, exc: BaseException) -> str:
+        reason = _certificate_reason(exc)
+        where = f"the CA bundle {self.verify}" if isinstance(self.verify, str) else "the system's CA certificates"
+        return (f"the TLS certificate of {self.site} is not trusted by {where} ({reason}); "
+                "set WYZEPAL_CERT_BUNDLE (cert_bundle) to the PEM file of the CA that signed it. "
+                "Not retried: it fails the same way until the configuration changes")
+
+
+def _given(**params: Any) -> dict[str, Any]:
+    """The parameters the caller gave (None means: leave it to the server's default)."""
+    return {key: value for key, value in params.items() if value is not None}
+
+
+def _causes(exc: BaseException) -> Iterable[BaseException]:
+    """``exc`` and what it wraps: requests' SSLError holds urllib3's, which holds ssl's."""
+    seen: set[int] = set()
+    todo: list[BaseException] = [exc]
+    while todo and len(seen) < 20:
+        current = todo.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        todo.extend(e for e in (current.__cause__, current.__context__, getattr(current, "reason", None),
+                                *current.args) if isinstance(e, BaseException))
+
+
+def _is_certificate_failure(exc: BaseException) -> bool:
+    """A certificate that was checked and not trusted, not a handshake cut short (that one may pass)."""
+    if not isinstance(exc, requests.exceptions.SSLError):
+        return False
+    return any(isinstance(cause, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(cause)
+               for cause in _causes(exc))
+
+
+def _certificate_reason(exc: BaseException) -> str:
+    for cause in _causes(exc):
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return cause.verify_message or str(cause)
+    return "certificate verify failed"
 
 
 def _encode(params: Mapping[str, Any]) -> dict[str, str]:

@@ -1,6 +1,8 @@
 """When to try again: backoff with jitter for failures, the server's word for 429s."""
 from __future__ import annotations
 
+import email.utils
+import math
 import random
 import threading
 import time
@@ -9,6 +11,11 @@ from typing import Mapping, Optional
 
 #: Past this many doublings every delay is at the cap anyway; 2**1024 overflows a float.
 MAX_DOUBLINGS = 60
+#: The longest wait a 429 (or ``X-RateLimit-Reset``) may impose: a ``Retry-After: 1e12`` or
+#: ``inf`` from a broken proxy must not stall a sender forever.
+DEFAULT_MAX_RETRY_AFTER = 3600.0
+#: A 429 that says nothing usable about when to come back.
+DEFAULT_RETRY_AFTER = 1.0
 
 
 @dataclass(frozen=True)
@@ -22,6 +29,8 @@ class RetryPolicy:
     budget: float = 60.0
     base: float = 0.5
     cap: float = 30.0
+    #: The longest wait a server's ``Retry-After`` is believed for (longer asks are cut to it).
+    max_retry_after: float = DEFAULT_MAX_RETRY_AFTER
 
     def backoff(self, attempt: int) -> float:
         """A delay for the ``attempt``-th failure; any count is fine (days of outage included)."""
@@ -32,24 +41,52 @@ class RetryPolicy:
 NO_RETRY = RetryPolicy(budget=0.0)
 
 
-def retry_after_seconds(headers: Mapping[str, str], body: Optional[Mapping] = None) -> float:
-    """Seconds a 429 asks us to wait: the ``Retry-After`` header, else ``retry-after`` in the body."""
+def retry_after_seconds(headers: Mapping[str, str], body: Optional[Mapping] = None, *,
+                        cap: float = DEFAULT_MAX_RETRY_AFTER, now: Optional[float] = None) -> float:
+    """Seconds a 429 asks us to wait, at most ``cap``.
+
+    The ``Retry-After`` header (seconds, or an HTTP date as RFC 9110 allows), else
+    ``retry-after`` in the body (Zulip's), else one second.
+    """
     for raw in (headers.get("Retry-After"), (body or {}).get("retry-after")):
-        if raw is None:
-            continue
-        try:
-            return max(0.0, float(raw))
-        except (TypeError, ValueError):
-            continue
-    return 1.0
+        seconds = parse_retry_after(raw, now=now)
+        if seconds is not None:
+            return min(seconds, cap)
+    return min(DEFAULT_RETRY_AFTER, cap)
+
+
+def parse_retry_after(raw: object, *, now: Optional[float] = None) -> Optional[float]:
+    """``Retry-After`` as seconds from now (>= 0); None when it is neither a number nor an HTTP date.
+
+    Dates are read with ``email.utils`` exactly as urllib3's ``Retry.parse_retry_after``
+    reads them; numbers may be fractional (Zulip's body value is). NaN is no number.
+    """
+    if raw is None or isinstance(raw, bool):
+        return None
+    try:
+        seconds = float(raw)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        seconds = _seconds_until_date(str(raw), time.time() if now is None else now)
+    if seconds is None or math.isnan(seconds):
+        return None
+    return max(0.0, seconds)
+
+
+def _seconds_until_date(text: str, now: float) -> Optional[float]:
+    parsed = email.utils.parsedate_tz(text.strip())
+    if parsed is None:
+        return None
+    return email.utils.mktime_tz(parsed) - now
 
 
 class RateLimitGate:
     """Remembers ``X-RateLimit-Remaining: 0`` so the next request waits for the reset."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_wait: float = DEFAULT_MAX_RETRY_AFTER) -> None:
         self._lock = threading.Lock()
         self._not_before = 0.0
+        #: A reset time further away than this (a clock or proxy gone wrong) is believed only this far.
+        self.max_wait = max_wait
 
     def observe(self, headers: Mapping[str, str]) -> None:
         remaining = headers.get("X-RateLimit-Remaining")
@@ -65,6 +102,7 @@ class RateLimitGate:
         self.hold_until(reset_at)
 
     def hold_until(self, wall_time: float) -> None:
+        wall_time = min(wall_time, time.time() + self.max_wait)
         with self._lock:
             self._not_before = max(self._not_before, wall_time)
 
