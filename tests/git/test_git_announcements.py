@@ -91,7 +91,7 @@ def test_branch_pointing_at_existing_commit_and_its_deletion(remote, devserver):
 
 def test_force_push_says_history_was_rewritten_and_mentions_nobody(remote, devserver):
     remote.commit("One")
-    remote.commit("Two")
+    two = remote.commit("Two")
     old = remote.commit("Three")
     remote.push("origin", "main")
     devserver.wait_for_messages(1, timeout=10)
@@ -102,7 +102,10 @@ def test_force_push_says_history_was_rewritten_and_mentions_nobody(remote, devse
     found = devserver.wait_for_messages(2, timeout=10, topic="main")
     assert found[-1]["content"] == (
         f"Branch `main` in `project` was force-pushed (history rewritten: `{old[:7]}` → "
-        f"[{new[:7]}]({url(new)}), 2 commits removed). 1 new commit:\n" + line(new, "Two, done right"))
+        f"[{new[:7]}]({url(new)})).\n\n"
+        f"2 commits discarded (no longer on any branch or tag):\n"
+        f"* `{two[:7]}` Two (Alice Doe)\n* `{old[:7]}` Three (Alice Doe)\n\n"
+        f"1 new commit:\n" + line(new, "Two, done right"))
     assert "@**" not in found[-1]["content"]
 
 
@@ -114,14 +117,19 @@ def test_tags_created_and_deleted_go_to_the_tag_topic(remote, devserver):
     git("tag", "v1.0-light", cwd=remote.work)
     remote.push("origin", "v1.0", "v1.0-light")
 
-    created = devserver.wait_for_messages(2, timeout=10, topic="tags")
-    assert sorted(m["content"] for m in created) == [
+    # Two tags in one push, one topic: one message (the digest), the entries in push order.
+    created = only_message(devserver, topic="tags")["content"]
+    entries = created.split("\n\n")
+    assert sorted(entries) == [
         f"Tag `v1.0-light` was created in `project` at [{tip[:7]}]({url(tip)}).",
-        f"Tag `v1.0` was created in `project` at [{tip[:7]}]({url(tip)}): Release 1.0 @\u200b\\*\\*everyone\\*\\*",
+        f"Tag `v1.0` was created in `project` at [{tip[:7]}]({url(tip)}):\n"
+        "```quote\nRelease 1.0 @\u200b**everyone**\n```\n"
+        f"2 commits up to this tag (no earlier annotated tag on its line):\n"
+        + line(remote.initial, "Initial commit") + "\n" + line(tip, "Ready"),
     ]
 
     remote.push("origin", "--delete", "v1.0")
-    found = devserver.wait_for_messages(3, timeout=10, topic="tags")
+    found = devserver.wait_for_messages(2, timeout=10, topic="tags")
     assert found[-1]["content"] == f"Tag `v1.0` was deleted in `project` (it was at `{tip[:7]}`)."
 
 

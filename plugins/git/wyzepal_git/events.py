@@ -4,33 +4,51 @@ Every event has ``type``, ``repository``, ``ref``, ``old``, ``new`` and
 ``pusher`` (None when the server does not say); branch events add ``branch``,
 tag events ``tag``. Types: ``push``, ``force_push``, ``branch_created``,
 ``branch_deleted``, ``tag_created``, ``tag_moved``, ``tag_deleted``.
+
+Branch events carry every added commit (``commits``, oldest first): each
+configuration filters them (merges, paths) before it lists and counts. A force
+push also carries the commits the branch lost (``removed``) and which of them no
+ref reaches any more (``discarded``; the others are only omitted from this
+branch). An annotated tag carries its message and the commits since the
+previous annotated tag (``shortlog``, ``shortlog_count``, ``previous_tag``).
 """
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Optional
 
 from wyzepal_notifier.errors import WyzePalError
 
 from .refs import RefUpdate
-from .repository import CommitRange, GitRepository
+from .repository import GitRepository, TagInfo
 
 Event = dict[str, Any]
 
 
+@dataclass(frozen=True)
+class Needs:
+    """What the configurations will show, so git is asked for no more than that."""
+
+    files: bool = False
+    shortlog: bool = False
+    limit: int = 20
+
+
 def build_events(repo: GitRepository, updates: Iterable[RefUpdate], *, repository: str,
-                 pusher: Optional[str], limit: int, log: logging.Logger) -> Iterator[Event]:
+                 pusher: Optional[str], needs: Needs, log: logging.Logger) -> Iterator[Event]:
     """One event per announced ref; a ref git cannot describe is reported and skipped."""
     updates = list(updates)
     known = KnownTips(repo, updates)
+    tags = _tag_infos(repo, updates, log)
     for update in updates:
         base: Event = {"repository": repository, "ref": update.ref, "old": update.old, "new": update.new,
                        "pusher": pusher}
         try:
             if update.kind == "branch":
-                yield {**base, "branch": update.name, **branch_change(repo, update, limit, known)}
+                yield {**base, "branch": update.name, **branch_change(repo, update, needs, known)}
             elif update.kind == "tag":
-                yield {**base, "tag": update.name, **tag_change(repo, update)}
+                yield {**base, "tag": update.name, **tag_change(repo, update, tags.get(update.ref), needs)}
             else:
                 log.info("not announcing %s (neither a branch nor a tag)", update.ref)
         except WyzePalError as exc:
@@ -64,29 +82,51 @@ class KnownTips:
         return self.before_push() + self.announced
 
 
-def branch_change(repo: GitRepository, update: RefUpdate, limit: int, known: KnownTips) -> Event:
+def branch_change(repo: GitRepository, update: RefUpdate, needs: Needs, known: KnownTips) -> Event:
     if update.deleted:
         return {"type": "branch_deleted"}
     if update.created:
         # Only what no branch had: a new branch off main is not main's whole history.
-        return {"type": "branch_created", **_commits(repo.commit_range(update.new, known.all(), limit))}
-    removed = repo.count(update.old, f"^{update.new}")
-    added = repo.commit_range(update.new, [update.old], limit)
-    if removed:
-        return {"type": "force_push", "removed_count": removed, **_commits(added)}
-    return {"type": "push", **_commits(added)}
+        found = repo.commit_range(update.new, known.all(), files=needs.files)
+        return {"type": "branch_created", "commits": list(found.commits)}
+    change = repo.ref_change(update.old, update.new, files=needs.files)
+    if not change.removed:
+        return {"type": "push", "commits": list(change.added)}
+    # Only now are all refs walked: commits no ref reaches are gone, the others live on elsewhere.
+    return {"type": "force_push", "commits": list(change.added), "removed": list(change.removed),
+            "discarded": repo.discarded(update.old)}
 
 
-def tag_change(repo: GitRepository, update: RefUpdate) -> Event:
+def tag_change(repo: GitRepository, update: RefUpdate, info: Optional[TagInfo], needs: Needs) -> Event:
     # "It was at" means a commit to people, not the annotated tag's own object.
     if update.deleted:
         return {"type": "tag_deleted", "old_commit": repo.peel(update.old)}
-    info = repo.tag(update.ref)
-    change = {"type": "tag_created", "commit": info.commit, "tag_title": info.title}
+    info = info or repo.tag(update.ref)
+    change: Event = {"type": "tag_created", "commit": info.commit, "tag_title": info.title,
+                     "tag_message": info.message}
+    if info.annotated and needs.shortlog:
+        change.update(shortlog_of(repo, info.commit, needs))
     if not update.created:
         change.update(type="tag_moved", old_commit=repo.peel(update.old))
     return change
 
 
-def _commits(found: CommitRange) -> Event:
-    return {"commits": list(found.commits), "commit_count": found.total}
+def shortlog_of(repo: GitRepository, commit: str, needs: Needs) -> Event:
+    """The commits since the previous annotated tag (all of them when there is none)."""
+    previous = repo.previous_tag(commit)
+    if needs.files:  # path conditions count what they show: the whole range is needed
+        found = repo.commit_range(commit, [previous] if previous else [], files=True).commits
+        shown, total = found, len(found)
+    else:
+        shown, total = repo.first_commits(commit, previous, needs.limit)
+    return {"previous_tag": previous, "shortlog": list(shown), "shortlog_count": total}
+
+
+def _tag_infos(repo: GitRepository, updates: list[RefUpdate], log: logging.Logger) -> dict[str, TagInfo]:
+    """Every pushed tag in one ``git for-each-ref`` (a ``push --tags`` of hundreds stays one process)."""
+    refs = [u.ref for u in updates if u.kind == "tag" and not u.deleted]
+    try:
+        return repo.tags(refs)
+    except WyzePalError as exc:
+        log.error("cannot read the pushed tags: %s", exc)
+        return {}

@@ -7,16 +7,21 @@ already done: the hook queues its notices in the repository's outbox and exits 0
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
 from wyzepal_notifier import Configuration, Integration, Message
+from wyzepal_notifier.config import COMMON_FIELDS
 from wyzepal_notifier.errors import WyzePalError
 from wyzepal_notifier.scripthook import ScriptHook, script_folder
 
-from .events import build_events
+from .digest import DigestOutbox
+from .events import Needs, build_events
+from .gitconfig import config_file, settings_from_git
 from .integration import GitIntegration
+from .paths import PathFilter
 from .refs import RefUpdate, parse_updates
 from .render import render
 from .repository import GitRepository, pusher_from_environment
@@ -49,11 +54,26 @@ class GitPostReceive(ScriptHook):
         # Beside the refs: writable by whoever can push, and independent of HOME.
         return {"OUTBOX_PATH": str(data.repo.git_dir / OUTBOX_NAME)}
 
+    def setting_overrides(self, args: argparse.Namespace, data: Push) -> dict[str, Any]:
+        """The repository's ``wyzepal.*`` git config keys beat the shared file."""
+        return settings_from_git(data.repo.config(), [*COMMON_FIELDS, *GitIntegration.settings_fields])
+
+    def load(self, args: argparse.Namespace, data: Push) -> Integration:
+        """As every hook loads, then ``wyzepal.config`` names the file and the digest collects the notices."""
+        if not args.config and not os.environ.get("WYZEPAL_GIT_CONFIG"):
+            args.config = config_file(data.repo.config(), data.repo.git_dir)
+        loaded = super().load(args, data)
+        digest = DigestOutbox(loaded.outbox, loaded.settings["MAX_MESSAGE_LENGTH"])
+        return type(loaded)(loaded.settings, outbox=digest)
+
     def events(self, integration: Integration, args: argparse.Namespace, data: Push) -> Iterable[Mapping[str, Any]]:
         name = integration.settings.get("REPOSITORY_NAME") or data.repo.default_name()
-        limit = max(conf["MAX_COMMITS"] for conf in integration.configurations) if integration.configurations else 0
+        confs = integration.configurations
+        needs = Needs(files=any(conf["DIFFSTAT"] or PathFilter.of(conf).active for conf in confs),
+                      shortlog=any(conf["TAG_SHORTLOG"] for conf in confs),
+                      limit=max((conf["MAX_COMMITS"] for conf in confs), default=0))
         return build_events(data.repo, data.updates, repository=name, pusher=pusher_from_environment(),
-                            limit=limit, log=self.log)
+                            needs=needs, log=self.log)
 
     def render(self, conf: Configuration, event: Mapping[str, Any]) -> Optional[Message]:
         return render(conf, event)

@@ -17,7 +17,7 @@ import warnings
 from pathlib import Path
 from typing import Any, ClassVar, Iterable, Mapping, Optional, Sequence
 
-from ..config import load_settings
+from ..config import load_pyfile, settings_from_values
 from ..errors import WyzePalError
 from ..integration import Configuration, Integration
 from ..message import Message
@@ -73,6 +73,10 @@ class ScriptHook:
         """Defaults known only at run time, such as a spool inside the repository."""
         return {}
 
+    def setting_overrides(self, args: argparse.Namespace, data: Any) -> dict[str, Any]:
+        """Settings kept in the host's own configuration that beat the file's (git's ``wyzepal.*`` keys)."""
+        return {}
+
     def events(self, integration: Integration, args: argparse.Namespace, data: Any) -> Iterable[Mapping[str, Any]]:
         raise NotImplementedError
 
@@ -121,7 +125,8 @@ class ScriptHook:
         cls = self.integration
         path = find_hook_config(cls.integration_id, explicit=args.config, folders=self.config_folders(args, data))
         defaults = {**cls.default_settings, **self.setting_defaults(args, data)}
-        settings = load_settings(cls.integration_id, cls.settings_fields, explicit=path, defaults=defaults)
+        values = {**load_pyfile(path), **self.setting_overrides(args, data)}
+        settings = settings_from_values(values, str(path), cls.settings_fields, defaults=defaults)
         self.log.info("using %s", path)
         outbox = (DryRunOutbox() if args.dry_run
                   else HandOverOutbox(cls.integration_id, settings, cls.user_agent_name(), cls.version))
