@@ -5,7 +5,64 @@ Plugins catch :class:`WyzePalError` and nothing lower: errors from ``requests``,
 """
 from __future__ import annotations
 
-from typing import Any, Optional
+import re
+import threading
+from typing import Any, Iterable, Optional
+
+#: API keys and tokens this process has read from config files or the environment.
+#: Every ConfigError's text is cleaned of them, whatever path the text took.
+_SECRETS: set[str] = set()
+_SECRETS_LOCK = threading.Lock()
+#: Shorter values are not secrets worth hiding (and would blank out ordinary words).
+_MIN_SECRET = 8
+_SECRET_NAME = re.compile(r"(API_KEY|_KEY$|^KEY$|TOKEN|PASSWORD|SECRET)", re.IGNORECASE)
+#: Most characters of a message taken from a config's own exception.
+MAX_QUOTED = 300
+
+
+def looks_secret(name: str) -> bool:
+    """Whether a setting or variable named ``name`` holds a credential (``WYZEPAL_API_KEY``, ``*_TOKEN``)."""
+    return bool(_SECRET_NAME.search(name))
+
+
+def remember_secrets(values: Iterable[Any]) -> None:
+    """Hide these values (strings only) from every error text from now on.
+
+    ``type(v)``, not ``isinstance``: a config's object can make ``isinstance`` raise.
+    """
+    with _SECRETS_LOCK:
+        _SECRETS.update(v.strip() for v in values if issubclass(type(v), str) and len(v.strip()) >= _MIN_SECRET)
+
+
+def redact(text: str, extra: Iterable[str] = ()) -> str:
+    """``text`` with every known secret, and every 8+ character piece of one, shown as ``***``."""
+    with _SECRETS_LOCK:
+        secrets = set(_SECRETS)
+    secrets.update(v for v in extra if issubclass(type(v), str) and len(v) >= _MIN_SECRET)
+    for secret in sorted(secrets, key=len, reverse=True):
+        if secret in text:
+            text = text.replace(secret, "***")
+        if len(text) < _MIN_SECRET:
+            continue
+        for size in range(len(secret) - 1, _MIN_SECRET - 1, -1):  # a key cut short is still a key
+            for start in range(len(secret) - size + 1):
+                piece = secret[start:start + size]
+                if piece in text:
+                    text = text.replace(piece, "***")
+    return text
+
+
+def describe_exception(exc: BaseException, limit: int = MAX_QUOTED) -> str:
+    """``Type: message`` of any exception, safe to show: its str() may raise, be huge, or hold a key."""
+    try:
+        said = str(exc)
+    except BaseException:  # noqa: B036 - a hostile __str__ (even one raising SystemExit) must not escape
+        said = "(its message cannot be shown)"
+    said = redact(said)
+    if len(said) > limit:
+        said = said[:limit] + f"… ({len(said) - limit} more characters)"
+    name = type(exc).__name__
+    return f"{name}: {said}" if said else name
 
 
 class WyzePalError(Exception):
@@ -29,7 +86,7 @@ class ConfigError(WyzePalError):
         self.expected = expected
         self.fix = fix
         self.problem = message
-        super().__init__(self._compose())
+        super().__init__(redact(self._compose()))
 
     def _compose(self) -> str:
         where = self.path or "configuration"

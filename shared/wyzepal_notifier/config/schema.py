@@ -6,7 +6,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 
-from ..errors import ConfigError
+from ..errors import ConfigError, describe_exception
 
 _MISSING = object()
 
@@ -59,18 +59,27 @@ class Field:
     def validate(self, value: Any, path: str) -> Any:
         """Return the value, or raise a ConfigError naming file, key and fix."""
         if not _is_instance(value, self.type):
-            raise self._error(path, f"has the wrong type {type(value).__name__} ({value!r})" if not self.secret
+            raise self._error(path, f"has the wrong type {type(value).__name__} ({shown(value)})" if not self.secret
                               else f"has the wrong type {type(value).__name__}")
         if self.choices is not None:
             items = value if isinstance(value, (list, tuple)) else [value]
             bad = [item for item in items if item not in self.choices]
             if bad:
-                raise self._error(path, f"has the value {bad[0]!r}, which is not allowed")
+                raise self._error(path, f"has the value {shown(bad[0])}, which is not allowed")
         if self.check is not None:
             problem = self.check(value)
             if problem:
                 raise self._error(path, problem)
         return value
+
+    def checked(self, value: Any, path: str) -> Any:
+        """:meth:`validate`, where anything a hostile value raises (even ``KeyboardInterrupt``) is a ConfigError."""
+        try:
+            return self.validate(value, path)
+        except ConfigError:
+            raise
+        except BaseException as exc:  # noqa: B036 - a config's object must not stop the host
+            raise self._error(path, f"could not be checked ({describe_exception(exc)})") from None
 
     def _error(self, path: str, problem: str) -> ConfigError:
         fix = f"set {self.name} to {self.expected()}"
@@ -118,7 +127,7 @@ class Schema:
                                       fix=f"add {fld.name} = ... to {path}" + (f" ({fld.help})" if fld.help else ""))
                 result[fld.name] = value
                 continue
-            result[fld.name] = fld.validate(value, path)
+            result[fld.name] = fld.checked(value, path)
         return result
 
     def warn_unknown(self, values: Mapping[str, Any], path: str) -> None:
@@ -128,6 +137,15 @@ class Schema:
             close = difflib.get_close_matches(name, list(self._by_name), n=1, cutoff=0.6)
             hint = f"; did you mean {close[0]}?" if close else ""
             warnings.warn(f"{path}: unknown setting {name}{hint}", UnknownSettingWarning, stacklevel=3)
+
+
+def shown(value: Any, limit: int = 120) -> str:
+    """``repr(value)`` for an error message: short, and never raising (a config's object may be hostile)."""
+    try:
+        text = repr(value)
+    except BaseException:  # noqa: B036 - even a __repr__ raising SystemExit
+        return f"<a {type(value).__name__} that cannot be shown>"
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _is_instance(value: Any, expected: Any) -> bool:

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from typing import Any, Iterator, Mapping, Optional
 
-from ..errors import ConfigError
+from ..errors import ConfigError, describe_exception, remember_secrets
 from .credentials import Credentials
 from .locate import PathLike, locate_config
 from .pyfile import load_pyfile
@@ -15,10 +16,31 @@ from .schema import Field, Schema
 ENV_OVERRIDES = ("WYZEPAL_SITE", "WYZEPAL_USER", "WYZEPAL_API_KEY")
 
 
+_SITE = re.compile(r"^(?P<scheme>https?://)?(?P<host>[\w.-]+|\[[0-9a-fA-F:]+\])(:\d+)?(/.*)?$", re.IGNORECASE)
+
+
+class AssumedSchemeWarning(UserWarning):
+    """WYZEPAL_SITE has no http:// or https://; https is assumed (``check`` reports it as an error)."""
+
+
 def _check_site(value: str) -> Optional[str]:
-    if not re.match(r"^(https?://)?[\w.-]+(:\d+)?(/.*)?$", value.strip()):
+    match = _SITE.match(value.strip())
+    if not match:
         return "is not a server address"
+    host = match.group("host")
+    if not match.group("scheme") and "." not in host and host.lower() != "localhost" and not host.startswith("["):
+        return "is not a server address"  # a bare word: more likely a key or a name pasted in the wrong place
     return None
+
+
+def warn_if_no_scheme(site: str, path: str) -> None:
+    """Say what a site without scheme is taken for, before a TLS error at the first message says it worse."""
+    site = site.strip()
+    if re.match(r"^https?://", site, re.IGNORECASE):
+        return
+    warnings.warn(f"{path}: WYZEPAL_SITE {site!r} has no scheme, so https://{site} is assumed; write it in full: "
+                  f"WYZEPAL_SITE = 'https://{site}' for a server with TLS, or 'http://{site}' for one without "
+                  "(such as the dev server)", AssumedSchemeWarning, stacklevel=3)
 
 
 def _check_email(value: str) -> Optional[str]:
@@ -111,7 +133,17 @@ def settings_from_values(
         if env.get(name):
             values[name] = env[name]
     schema = Schema(list(COMMON_FIELDS)).extended(fields)
-    return Settings(schema.validate(values, path, defaults=defaults), path, schema)
+    remember_secrets(values[f.name] for f in schema if f.secret and f.name in values)
+    try:
+        checked = schema.validate(values, path, defaults=defaults)
+    except ConfigError:
+        raise
+    except BaseException as exc:  # noqa: B036 - a hostile value (its __class__ raising Ctrl-C) stays a config error
+        raise ConfigError(f"could not be checked: {describe_exception(exc)}", path=path,
+                          fix="set plain values (text, numbers, True/False, lists, dicts, functions)") from None
+    if checked.get("WYZEPAL_SITE"):
+        warn_if_no_scheme(checked["WYZEPAL_SITE"], path)
+    return Settings(checked, path, schema)
 
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterator, Mapping, Op
 
 from ..config import Field, Settings, load_settings, settings_from_values
 from ..config.locate import PathLike
-from ..errors import ConfigError, WyzePalError
+from ..errors import ConfigError, WyzePalError, describe_exception
 from ..message import Message
 from ..version import __version__
 from .configuration import Configuration
@@ -54,14 +54,29 @@ class Integration:
         """Find and validate ``wyzepal_<id>_config.py``; raises one clear ConfigError."""
         settings = load_settings(cls.integration_id, cls.settings_fields, explicit=explicit, beside=beside,
                                  defaults=cls.default_settings, env=env)
-        return cls(settings, **options)
+        return cls.contained(settings, **options)
 
     @classmethod
     def from_values(cls, values: Mapping[str, Any], path: str = "<settings>",
                     env: Optional[Mapping[str, str]] = None, **options: Any) -> Integration:
         """Build from settings held elsewhere (trac.ini, a test's dict)."""
         settings = settings_from_values(values, path, cls.settings_fields, defaults=cls.default_settings, env=env)
-        return cls(settings, **options)
+        return cls.contained(settings, **options)
+
+    @classmethod
+    def contained(cls, settings: Settings, **options: Any) -> Integration:
+        """``cls(settings)``; anything the config's values do while being built becomes a ConfigError.
+
+        Building runs the file's values (CONFIGURATIONS entries, their objects);
+        nothing from there may stop the host, not even ``SystemExit``.
+        """
+        try:
+            return cls(settings, **options)
+        except WyzePalError:
+            raise
+        except BaseException as exc:  # noqa: B036 - see above
+            raise ConfigError(f"could not be used: {describe_exception(exc)}", path=settings.path,
+                              fix="correct the file; it must only assign settings") from None
 
     @classmethod
     def user_agent_name(cls) -> str:
@@ -88,9 +103,10 @@ class Integration:
         for conf in self.configurations:
             try:
                 matched = conf.matches(event)
-            except Exception:
-                self.log.exception("the conditions of configuration %r failed on a %s event; it gets no message",
-                                   conf.description, event.get("type", "event"))
+            except (Exception, SystemExit, KeyboardInterrupt) as exc:  # the admin's code, run for every event
+                self.log.error("%s: the conditions of configuration %r failed on a %s event (%s%s); it gets no "
+                               "message", self.settings.path, conf.description, event.get("type", "event"),
+                               describe_exception(exc), _config_line(exc, self.settings.path))
                 continue
             if matched:
                 yield conf
@@ -150,6 +166,16 @@ class Integration:
             self._outbox.close(timeout, hand_over=True, worker_env=worker_env)
         else:
             self._outbox.close(timeout)
+
+
+def _config_line(exc: BaseException, path: str) -> str:
+    """`` at line N`` of the config file, from the traceback of something its code raised."""
+    line, tb = None, exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == path:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return f" at line {line}" if line else ""
 
 
 __all__ = ["ConfigError", "Integration", "Render"]

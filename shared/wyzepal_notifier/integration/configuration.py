@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import ChainMap
 from typing import Any, Mapping, Optional
 
-from ..config.schema import Schema
+from ..config.schema import Schema, shown
 from ..errors import ConfigError
 from .conditions import matches
 
@@ -58,21 +58,28 @@ class Configuration(Mapping[str, Any]):
         key = f"CONFIGURATIONS[{index}]"
         unknown = set(entry) - _ENTRY_KEYS - set(SETTING_ALIASES) - set(schema._by_name)
         if unknown:
-            raise ConfigError(f"has unknown keys {sorted(unknown)}", path=path, key=key,
+            raise ConfigError(f"has unknown keys {sorted(k if isinstance(k, str) else shown(k) for k in unknown)}",
+                              path=path, key=key,
                               expected="description, enabled, conditions, settings",
                               fix="put settings under 'settings' and event filters under 'conditions'")
         conditions = entry.get("conditions") or {}
         if not isinstance(conditions, Mapping):
             raise ConfigError("conditions is not a dict", path=path, key=key, expected="a dict of event key to value",
                               fix='e.g. "conditions": {"component": "security"}')
+        own = entry.get("settings") or {}
+        if not isinstance(own, Mapping):
+            raise ConfigError(f"settings is a {type(own).__name__}, not a dict", path=path, key=key,
+                              expected="a dict of setting to value",
+                              fix='e.g. "settings": {"stream": "security", "topic": "tickets"}')
         raw = {k: v for k, v in entry.items() if k not in _ENTRY_KEYS}
-        raw.update(entry.get("settings") or {})
+        raw.update(own)
         settings = {}
         for name, value in raw.items():
-            name = SETTING_ALIASES.get(name, name)
-            if name not in schema:
-                raise ConfigError(f"sets unknown setting {name}", path=path, key=key,
+            name = SETTING_ALIASES.get(name, name) if isinstance(name, str) else name
+            if not isinstance(name, str) or name not in schema:
+                raise ConfigError(f"sets unknown setting {name if isinstance(name, str) else shown(name)}",
+                                  path=path, key=key,
                                   fix=f"use one of {', '.join(f.name for f in schema)}")
-            settings[name] = schema[name].validate(value, f"{path} {key}")
+            settings[name] = schema[name].checked(value, f"{path} {key}")
         return cls(str(entry.get("description") or f"configuration {index + 1}"), settings, defaults,
                    conditions, bool(entry.get("enabled", True)))
