@@ -10,6 +10,7 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
+from wyzepal_notifier.devserver.middleware import RECORD_ENV
 from wyzepal_notifier.devserver.runner import DevServer
 
 KEY = "clitestkey0123456789abcdefghijkl"
@@ -24,7 +25,8 @@ def server():
 
 
 def run(*args, env=None, stdin=None, server=None):
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("WYZEPAL_")}
+    # No WYZEPAL_* settings leak in; the session's response recording does (see tests/conftest.py).
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("WYZEPAL_") or k == RECORD_ENV}
     if server is not None:
         environment.update(WYZEPAL_SITE=server.site, WYZEPAL_USER="cli@example.com", WYZEPAL_API_KEY=KEY)
     environment.update(env or {})

@@ -11,7 +11,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_the_demo_shows_notifications_and_a_chat_started_build():
     """As the README says: ``python -m devtools.jenkins_simulator.demo`` in the top folder of a clone."""
-    env = {"PATH": os.environ["PATH"], "PYTHONPATH": os.pathsep.join(p for p in sys.path if p != str(ROOT))}
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": os.pathsep.join(p for p in sys.path if p != str(ROOT)),
+           "WYZEPAL_DEVSERVER_RECORD": os.environ["WYZEPAL_DEVSERVER_RECORD"]}  # tests/conftest.py checks it
     done = subprocess.run([sys.executable, "-m", "devtools.jenkins_simulator.demo"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=90)
     assert done.returncode == 0, done.stderr
