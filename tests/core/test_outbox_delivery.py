@@ -6,6 +6,7 @@ import time
 
 import pytest
 from wyzepal_notifier import Client, Credentials, Integration, Message, RetryPolicy
+from wyzepal_notifier.outbox.courier import DEFAULT_CONCURRENCY
 from wyzepal_notifier.outbox import Outbox, Spool
 
 BOT, KEY = "bot@example.com", "x" * 32
@@ -106,7 +107,11 @@ def test_a_429_with_retry_after_holds_every_message_of_the_sender(devserver, spo
     outbox.close()
     assert_each_once_in_order(devserver, ["a", "b", "c"], 2)
     posts = [r for r in devserver.requests if r.path.endswith("/messages")]
-    assert posts[0].status == 429 and posts[1].time - posts[0].time >= 0.95
+    assert posts[0].status == 429
+    # Topics go side by side: only the requests already on their way when the 429 came may land before
+    # the server's Retry-After; none is started after it.
+    early = [p for p in posts[1:] if p.time - posts[0].time < 0.95]
+    assert len(early) <= DEFAULT_CONCURRENCY - 1, early
 
 
 def test_slow_responses_deliver_everything_once(devserver, spool_path):

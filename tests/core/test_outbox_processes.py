@@ -139,7 +139,7 @@ def test_a_spool_that_does_not_exist_is_bad_usage(tmp_path):
 
 def test_flush_delivers_a_backlog_showing_progress(devserver, spool_path):
     fill(devserver, spool_path, ["a", "b", "c"], 60)
-    devserver.faults.delay(0.008, path="messages")
+    devserver.faults.delay(0.03, path="messages")  # topics go side by side: ~2 s, so progress is shown
     result = cli("outbox", "flush", "--outbox", str(spool_path))
     assert result.returncode == 0, result.stderr
     assert "delivering 180 messages" in result.stderr and "to go" in result.stderr

@@ -19,22 +19,26 @@ readable by its owner only, in a folder only its owner may enter.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import socket
 import sqlite3
 import threading
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Optional, Sequence
 
 from ..config.credentials import Credentials
 from ..errors import ConfigError
 from ..message import Message
+from .handles import DEFAULT_HANDLE_TTL, FORGET, POST, HandleInUse, HandleState, Refusal, check_handle, encode_args
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 PENDING, DEAD = "pending", "dead"
+#: Width of the buckets the delivery figures of ``outbox status`` are counted in.
+STATS_BUCKET = 60
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS senders (
@@ -68,6 +72,38 @@ CREATE INDEX IF NOT EXISTS messages_by_key ON messages (state, key, id);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
 
+#: Version 2: message handles and the operations queued behind them, refusals, figures per minute.
+_SCHEMA_2 = """
+ALTER TABLE messages ADD COLUMN kind TEXT NOT NULL DEFAULT 'post';
+ALTER TABLE messages ADD COLUMN handle TEXT;
+ALTER TABLE messages ADD COLUMN args TEXT;
+CREATE INDEX IF NOT EXISTS messages_by_handle ON messages (handle, state, id);
+CREATE TABLE IF NOT EXISTS handles (
+    handle TEXT PRIMARY KEY,
+    sender_id INTEGER NOT NULL REFERENCES senders (id),
+    order_key TEXT NOT NULL,
+    message_id INTEGER,
+    stream TEXT,
+    topic TEXT,
+    recipients TEXT NOT NULL DEFAULT '[]',
+    sent_at REAL,
+    created REAL NOT NULL,
+    expires REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS refusals (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    handle TEXT NOT NULL,
+    operation TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS refusals_by_handle ON refusals (handle, id);
+CREATE TABLE IF NOT EXISTS stats (bucket INTEGER NOT NULL, name TEXT NOT NULL, value INTEGER NOT NULL,
+                                  PRIMARY KEY (bucket, name));
+CREATE TABLE IF NOT EXISTS alerts (name TEXT PRIMARY KEY, sent_at REAL NOT NULL);
+"""
+_MIGRATIONS = {1: _SCHEMA, 2: _SCHEMA_2}
+
 
 @dataclass(frozen=True)
 class Sender:
@@ -81,13 +117,20 @@ class Sender:
 
 @dataclass(frozen=True)
 class SpooledMessage:
-    """A claimed row on its way to the server."""
+    """A claimed row on its way to the server: a post, or an operation on a handle's message.
+
+    ``message`` is the post (None for operations); ``args`` the operation's
+    arguments (new content, emoji, topic, fallback, where to look the handle up).
+    """
 
     id: int
     sender_id: int
     key: str
-    message: Message
+    message: Optional[Message]
     attempts: int
+    kind: str = POST
+    handle: Optional[str] = None
+    args: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -189,9 +232,12 @@ class Spool:
             raise sqlite3.DatabaseError(f"it was written by a newer version (schema {version})")
         if version < SCHEMA_VERSION:
             with self.transaction() as db:
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        db.execute(statement)
+                # Read again under the write lock: another process may have migrated meanwhile.
+                version = db.execute("PRAGMA user_version").fetchone()[0]
+                for step in range(version + 1, SCHEMA_VERSION + 1):
+                    for statement in _MIGRATIONS[step].split(";"):
+                        if statement.strip():
+                            db.execute(statement)
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def close(self) -> None:
@@ -226,12 +272,153 @@ class Spool:
                              (credentials.site, credentials.email)).fetchone()
         return int(row[0])
 
-    def append(self, sender_id: int, message: Message) -> int:
-        """Store one message (already checked); one short write transaction."""
-        with self._lock:
-            cursor = self._db.execute("INSERT INTO messages (sender_id, key, body, created) VALUES (?, ?, ?, ?)",
-                                      (sender_id, message.key, message.to_json(), time.time()))
+    def append(self, sender_id: int, message: Message, *, handle: Optional[str] = None,
+               conversation: Optional[str] = None, handle_ttl: float = DEFAULT_HANDLE_TTL) -> int:
+        """Store one message (already checked); one short write transaction.
+
+        ``handle`` names the message for later operations (HandleInUse when it
+        names another one still); ``conversation`` makes it a post that follows
+        that handle's message: in order with its operations, to its current topic.
+        """
+        if handle is None and conversation is None:
+            with self._lock:
+                cursor = self._db.execute("INSERT INTO messages (sender_id, key, body, created) VALUES (?, ?, ?, ?)",
+                                          (sender_id, message.key, message.to_json(), time.time()))
+            return int(cursor.lastrowid or 0)
+        now = time.time()
+        with self.transaction() as db:
+            key = message.key
+            if conversation is not None:
+                key = self._order_key(db, check_handle(conversation), sender_id)
+            if handle is not None:
+                self._claim_handle(db, check_handle(handle), sender_id, message, key, now, handle_ttl)
+            args = encode_args({"conversation": conversation}) if conversation else None
+            cursor = db.execute("INSERT INTO messages (sender_id, key, body, created, kind, handle, args) "
+                                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                (sender_id, key, message.to_json(), now, POST, handle, args))
         return int(cursor.lastrowid or 0)
+
+    @staticmethod
+    def _claim_handle(db: sqlite3.Connection, handle: str, sender_id: int, message: Message, key: str,
+                      now: float, ttl: float) -> None:
+        taken = db.execute("SELECT expires FROM handles WHERE handle = ?", (handle,)).fetchone()
+        if taken is not None and taken[0] > now:
+            raise HandleInUse(f"the message handle {handle!r} already names a message; use an operation "
+                              "(edit, react, move) on it, or forget it first")
+        db.execute("INSERT OR REPLACE INTO handles (handle, sender_id, order_key, stream, topic, recipients, "
+                   "created, expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                   (handle, sender_id, key, message.stream, message.topic, json.dumps(list(message.to)), now,
+                    now + ttl))
+        db.execute("DELETE FROM refusals WHERE handle = ?", (handle,))
+
+    @staticmethod
+    def _order_key(db: sqlite3.Connection, handle: str, sender_id: int) -> str:
+        """The ordering key of a handle's conversation (its first post's), or one of its own when unknown here."""
+        row = db.execute("SELECT order_key FROM handles WHERE handle = ?", (handle,)).fetchone()
+        return row[0] if row else f"handle:{handle}"
+
+    def append_operation(self, sender_id: int, handle: str, kind: str, args: dict[str, Any]) -> int:
+        """Queue an operation on a handle's message, behind everything queued before in its conversation.
+
+        An edit of a message whose post (or last edit) is still waiting and not
+        yet being sent replaces that content instead: the server gets one
+        request, the result is the same.
+        """
+        check_handle(handle)
+        with self.transaction() as db:
+            key = self._order_key(db, handle, sender_id)
+            if kind == "edit" and self._fold_edit(db, handle, args["content"]):
+                return 0
+            cursor = db.execute("INSERT INTO messages (sender_id, key, body, created, kind, handle, args) "
+                                "VALUES (?, ?, '{}', ?, ?, ?, ?)",
+                                (sender_id, key, time.time(), kind, handle, encode_args(args)))
+        return int(cursor.lastrowid or 0)
+
+    def _fold_edit(self, db: sqlite3.Connection, handle: str, content: str) -> bool:
+        """Put new content into the handle's last waiting post or edit, if nothing queued since can see it."""
+        last = db.execute("SELECT id, kind, body, args, claimed_until FROM messages WHERE handle = ? "
+                          "AND state = 'pending' ORDER BY id DESC LIMIT 1", (handle,)).fetchone()
+        if last is None or last[4] > time.time() or last[1] not in (POST, "edit"):
+            return False
+        if last[1] == POST:
+            message = Message.from_json(last[2])
+            body = Message(content=content, stream=message.stream, topic=message.topic, to=message.to).to_json()
+            db.execute("UPDATE messages SET body = ? WHERE id = ?", (body, last[0]))
+        else:
+            args = {**json.loads(last[3] or "{}"), "content": content}
+            db.execute("UPDATE messages SET args = ? WHERE id = ?", (encode_args(args), last[0]))
+        return True
+
+    # -- what the spool knows of handles ------------------------------------------
+
+    def handle_state(self, handle: str) -> Optional[HandleState]:
+        with self._lock:
+            row = self._db.execute("SELECT handle, message_id, stream, topic, recipients, sent_at, expires "
+                                   "FROM handles WHERE handle = ?", (handle,)).fetchone()
+            refusals = self._db.execute("SELECT operation, reason, at FROM refusals WHERE handle = ? ORDER BY id",
+                                        (handle,)).fetchall()
+        if row is None:
+            return None
+        return HandleState(handle=row[0], message_id=row[1], stream=row[2], topic=row[3],
+                           to=tuple(json.loads(row[4] or "[]")), sent_at=row[5], expires=row[6],
+                           refusals=[Refusal(*r) for r in refusals])
+
+    def learn_handle(self, handle: str, sender_id: int, message_id: int, stream: Optional[str],
+                     topic: Optional[str], sent_at: Optional[float], ttl: float = DEFAULT_HANDLE_TTL) -> None:
+        """Record a handle's message found on the server (posted by another machine or an earlier spool)."""
+        now = time.time()
+        with self.transaction() as db:
+            db.execute("INSERT INTO handles (handle, sender_id, order_key, message_id, stream, topic, sent_at, "
+                       "created, expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (handle) DO UPDATE SET "
+                       "message_id = excluded.message_id, stream = excluded.stream, topic = excluded.topic, "
+                       "sent_at = excluded.sent_at",
+                       (handle, sender_id, f"handle:{handle}", message_id, stream, topic, sent_at, now, now + ttl))
+
+    def move_handles(self, sender_id: int, stream: str, old_topic: str, new_topic: str, *,
+                     from_message_id: Optional[int] = None, only: Optional[str] = None) -> None:
+        """The topic of handles whose messages a move took along (all of the topic, later ones, or one)."""
+        with self.transaction() as db:
+            if only is not None:
+                db.execute("UPDATE handles SET topic = ? WHERE handle = ?", (new_topic, only))
+                return
+            db.execute("UPDATE handles SET topic = ? WHERE sender_id = ? AND stream = ? AND topic = ? "
+                       "AND (message_id IS NULL OR message_id >= ?)",
+                       (new_topic, sender_id, stream, old_topic, from_message_id or 0))
+
+    def set_handle_topic(self, handle: str, topic: str) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE handles SET topic = ? WHERE handle = ?", (topic, handle))
+
+    def refuse(self, row: SpooledMessage, reason: str) -> None:
+        """The server does not allow this operation: done with it, and the reason kept for people to see."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM messages WHERE id = ?", (row.id,))
+            db.execute("INSERT INTO refusals (handle, operation, reason, at) VALUES (?, ?, ?, ?)",
+                       (row.handle or "", row.kind, reason, time.time()))
+            db.execute("DELETE FROM refusals WHERE handle = ? AND id NOT IN (SELECT id FROM refusals "
+                       "WHERE handle = ? ORDER BY id DESC LIMIT 20)", (row.handle or "", row.handle or ""))
+            self._count(db, "refused")
+
+    def handle_post_state(self, handle: str) -> Optional[str]:
+        """'pending' or 'dead' while the handle's own post is still in the spool, else None."""
+        with self._lock:
+            row = self._db.execute("SELECT state FROM messages WHERE handle = ? AND kind = 'post' ORDER BY id DESC "
+                                   "LIMIT 1", (handle,)).fetchone()
+        return row[0] if row else None
+
+    def forget_handle(self, handle: str) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM handles WHERE handle = ?", (handle,))
+            db.execute("DELETE FROM refusals WHERE handle = ?", (handle,))
+
+    def forget_expired_handles(self) -> int:
+        """Handles past their time whose conversation has nothing waiting any more."""
+        with self.transaction() as db:
+            cursor = db.execute("DELETE FROM handles WHERE expires < ? AND handle NOT IN "
+                                "(SELECT handle FROM messages WHERE handle IS NOT NULL AND state = 'pending')",
+                                (time.time(),))
+            db.execute("DELETE FROM refusals WHERE handle NOT IN (SELECT handle FROM handles)")
+        return cursor.rowcount
 
     # -- the worker side -----------------------------------------------------
 
@@ -249,20 +436,49 @@ class Spool:
                 db.execute("UPDATE messages SET claimed_by = ?, claimed_until = ? WHERE id IN "
                            "(SELECT id FROM messages WHERE state = 'pending' AND key = ? ORDER BY id LIMIT ?)",
                            (worker, now + lease, key, per_key))
-            rows = db.execute("SELECT id, sender_id, key, body, attempts FROM messages "
+            rows = db.execute("SELECT id, sender_id, key, body, attempts, kind, handle, args FROM messages "
                               "WHERE claimed_by = ? AND state = 'pending' ORDER BY id", (worker,)).fetchall()
-        return [SpooledMessage(r[0], r[1], r[2], Message.from_json(r[3]), r[4]) for r in rows]
+        return [_spooled(r) for r in rows]
 
     def extend(self, worker: str, lease: float) -> None:
         with self.transaction() as db:
             db.execute("UPDATE messages SET claimed_until = ? WHERE claimed_by = ?", (time.time() + lease, worker))
 
-    def delivered(self, row: SpooledMessage) -> None:
+    def delivered(self, row: SpooledMessage, *, message_id: Optional[int] = None,
+                  topic: Optional[str] = None) -> None:
+        """Done with the row; a post with a handle records the server's id for that handle (and where it went)."""
         with self.transaction() as db:
             db.execute("DELETE FROM messages WHERE id = ?", (row.id,))
+            if row.kind == POST and row.handle and message_id is not None:
+                db.execute("UPDATE handles SET message_id = ?, sent_at = ?, topic = COALESCE(?, topic) "
+                           "WHERE handle = ?", (message_id, time.time(), topic, row.handle))
+            if row.kind == FORGET and row.handle:
+                db.execute("DELETE FROM handles WHERE handle = ?", (row.handle,))
             db.execute("INSERT INTO counters (name, value) VALUES ('delivered', 1) "
                        "ON CONFLICT (name) DO UPDATE SET value = value + 1")
+            self._count(db, "delivered")
             db.execute("UPDATE senders SET failures = 0 WHERE id = ? AND failures != 0", (row.sender_id,))
+
+    @staticmethod
+    def _count(db: sqlite3.Connection, name: str) -> None:
+        """One more ``name`` in this minute's bucket (the figures ``outbox status`` gives per hour)."""
+        bucket = int(time.time() // STATS_BUCKET)
+        db.execute("INSERT INTO stats (bucket, name, value) VALUES (?, ?, 1) "
+                   "ON CONFLICT (bucket, name) DO UPDATE SET value = value + 1", (bucket, name))
+
+    def count(self, name: str) -> None:
+        """Count an event of delivery (a 429, say) for the hourly figures."""
+        with self.transaction() as db:
+            self._count(db, name)
+            db.execute("DELETE FROM stats WHERE bucket < ?", (int(time.time() // STATS_BUCKET) - 24 * 60,))
+
+    def figures(self, seconds: float = 3600.0) -> dict[str, int]:
+        """Counts per name over the last ``seconds`` (whole minutes)."""
+        since = int((time.time() - seconds) // STATS_BUCKET)
+        with self._lock:
+            rows = self._db.execute("SELECT name, SUM(value) FROM stats WHERE bucket > ? GROUP BY name",
+                                    (since,)).fetchall()
+        return {name: int(total) for name, total in rows}
 
     def retry_later(self, row: SpooledMessage, worker: str, error: str, delay: float, *, count: bool = True) -> None:
         """Put the row back with a not-before time, and let go of the rows queued behind it."""
@@ -355,14 +571,14 @@ class Spool:
             delivered = db.execute("SELECT value FROM counters WHERE name = 'delivered'").fetchone()
             last = db.execute("SELECT last_error, failed_at FROM messages WHERE last_error IS NOT NULL "
                               "ORDER BY failed_at DESC LIMIT 1").fetchone()
-            dead_rows = db.execute("SELECT id, body, last_error, failed_at, attempts FROM messages "
+            dead_rows = db.execute("SELECT id, kind, handle, body, last_error, failed_at, attempts FROM messages "
                                    "WHERE state = 'dead' ORDER BY id LIMIT ?", (dead_limit,)).fetchall()
         return SpoolStatus(
             path=str(self.path), pending=pending, in_flight=in_flight, waiting=waiting, dead=dead,
             delivered=int(delivered[0]) if delivered else 0, oldest_pending=oldest,
             last_error=last[0] if last else None, last_error_at=last[1] if last else None,
-            dead_messages=[{"id": r[0], "to": describe_destination(Message.from_json(r[1])), "reason": r[2],
-                            "failed_at": r[3], "attempts": r[4]} for r in dead_rows])
+            dead_messages=[{"id": r[0], "to": describe_row(r[1], r[2], r[3]), "reason": r[4],
+                            "failed_at": r[5], "attempts": r[6]} for r in dead_rows])
 
     def requeue_dead(self, ids: Sequence[int] = (), *, sender_id: Optional[int] = None) -> int:
         """Dead rows (all, or those named) become pending again, to be tried at once.
@@ -386,6 +602,19 @@ class Spool:
         with self.transaction() as db:
             db.execute("UPDATE senders SET not_before = 0 WHERE not_before > 0")
             db.execute("UPDATE messages SET not_before = 0 WHERE state = 'pending' AND not_before > 0")
+
+
+def _spooled(r: Sequence[Any]) -> SpooledMessage:
+    kind = r[5] or POST
+    message = Message.from_json(r[3]) if kind == POST else None
+    return SpooledMessage(r[0], r[1], r[2], message, r[4], kind, r[6], json.loads(r[7]) if r[7] else {})
+
+
+def describe_row(kind: str, handle: Optional[str], body: str) -> str:
+    """What a dead row was, for people: the post's destination, or the operation and its handle."""
+    if (kind or POST) == POST:
+        return describe_destination(Message.from_json(body))
+    return f"{kind} of {handle}"
 
 
 def describe_destination(message: Message) -> str:
