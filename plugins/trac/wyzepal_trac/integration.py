@@ -1,12 +1,21 @@
-"""The Trac integration: one config file, many configurations, one render per event."""
+"""The Trac integration: one config file, many configurations, one render per event.
+
+One instance per (config file, Trac environment): each environment has its own
+spool (see ``spools``) and its own trac.ini defaults for the topic switches.
+"""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from pathlib import Path
+from typing import Any, Mapping, Optional
 
-from wyzepal_notifier import Integration
+from wyzepal_notifier import Integration, Message
+from wyzepal_notifier.config import load_settings
 
+from . import spools
 from .render import render
+from .render.batch import batch_message
 from .settings import TRAC_FIELDS
+from .users import UserMap
 
 
 class TracIntegration(Integration):
@@ -18,6 +27,66 @@ class TracIntegration(Integration):
     settings_fields = TRAC_FIELDS
     default_settings = {"STREAM_FOR_NOTIFICATIONS": "trac"}
 
+    #: The Trac environment this instance serves (None: a config checked outside Trac).
+    env_path: Optional[str] = None
+    #: The old shared spool still being drained for this environment, if any.
+    shared_spool: Optional[spools.SharedSpool] = None
+
+    def initialize(self) -> None:
+        self.users = UserMap(self.settings, self.log)
+
+    @classmethod
+    def for_environment(cls, path: Path, env_path: str, ini_defaults: Mapping[str, Any]) -> TracIntegration:
+        """Load ``path`` for one environment; trac.ini's switches are defaults the file may override."""
+        settings = load_settings(cls.integration_id, cls.settings_fields, explicit=path,
+                                 defaults={**cls.default_settings, **ini_defaults})
+        integration = cls(settings)
+        integration.env_path = env_path
+        return integration
+
+    @property
+    def outbox(self) -> Any:
+        """The environment's own spool (``OUTBOX_PATH`` overrides); the old shared one drained beside it."""
+        if self._outbox is None and self.env_path is not None:
+            from wyzepal_notifier.outbox import Outbox
+            from wyzepal_notifier.outbox.paths import open_with_fallback
+
+            settings = self.settings
+            path = spools.spool_path(settings, settings.path, self.env_path)
+            self._outbox = open_with_fallback(
+                self.integration_id, path,
+                lambda place: Outbox(place, settings.credentials, client_name=self.user_agent_name(),
+                                     client_version=self.version))
+            self.shared_spool = spools.drain_shared_spool(self._outbox.path, settings.path, settings.credentials,
+                                                          self.user_agent_name(), self.version)
+        return super().outbox
+
     def announce(self, event: Mapping[str, Any]) -> int:
-        """Queue one message per matching configuration; never raises."""
+        """Queue one message per matching configuration (a direct message per recipient); never raises."""
+        if event["kind"] == "direct":
+            return self.send_direct(event)
+        if event["type"] == "ticket_batch_modified":
+            return self.notify(event, batch_message)
         return self.notify(event, render)
+
+    def get_configs(self, event: Mapping[str, Any]):
+        """A batch matches a configuration when one of its tickets does."""
+        if event["type"] != "ticket_batch_modified":
+            yield from super().get_configs(event)
+            return
+        wanted = {id(conf) for ticket in event["tickets"] for conf in super().get_configs(ticket)}
+        yield from (conf for conf in self.configurations if id(conf) in wanted)
+
+    def send_direct(self, event: Mapping[str, Any]) -> int:
+        """A direct message to each recipient mapped to a WyzePal user (see ``users``)."""
+        sent = 0
+        for sid, email in event["recipients"]:
+            to = self.users.wyzepal_user(sid, email)
+            if to is not None and self.send(Message.direct(to, event["content"])):
+                sent += 1
+        return sent
+
+    def close(self, timeout: Optional[float] = None, **options: Any) -> None:
+        super().close(timeout, **options)
+        if self.shared_spool is not None:
+            self.shared_spool.close(0)

@@ -37,6 +37,9 @@ class TracLinks:
     def wiki(self, page: str, **query: object) -> str:
         return self.href("wiki", page, **query)
 
+    def attachment(self, realm: str, parent_id: Union[int, str], filename: str) -> str:
+        return self.href("attachment", realm, parent_id, filename)
+
     def changeset(self, rev: Union[int, str], repository: str = "") -> str:
         return self.href("changeset", rev, repository)
 

@@ -1,4 +1,4 @@
-"""Admin > WyzePal: the config in use, the outbox, and a "send test message" button."""
+"""Admin > WyzePal: the config in use, the outbox, "send test message" and "retry dead messages"."""
 from __future__ import annotations
 
 import os
@@ -11,8 +11,10 @@ from trac.web.chrome import ITemplateProvider, add_notice, add_warning
 from wyzepal_notifier import Message, WyzePalError
 from wyzepal_notifier.formatting import plain
 
+from ..settings import INI_SWITCHES
+from ..spools import retry_dead
 from .notifier import WyzePalNotifierBase
-from .status_view import configuration_rows, outbox_rows, settings_rows
+from .status_view import configuration_rows, outbox_rows, settings_rows, switch_rows
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "templates")
 TEST_TOPIC = "trac test"
@@ -43,7 +45,10 @@ class WyzePalAdminPanelBase(Component):
         req.perm("admin", "general/wyzepal").require("TRAC_ADMIN")
         notifier = self.notifier()
         if req.method == "POST" and notifier is not None:
-            self._send_test(req, notifier)
+            if "retry" in req.args:
+                self._retry_dead(req, notifier)
+            else:
+                self._send_test(req, notifier)
             req.redirect(req.href.admin(category, page))
         return "wyzepal_admin.html", self._data(notifier)
 
@@ -63,14 +68,47 @@ class WyzePalAdminPanelBase(Component):
         data.update(problem=announcer.problem, not_set_up=announcer.not_set_up, held=announcer.held.count())
         if integration is not None:
             data.update(config_path=integration.settings.path, settings=settings_rows(integration),
-                        configurations=configuration_rows(integration), outbox=self._outbox_rows(integration))
+                        switches=switch_rows(integration, notifier.ini_defaults(), INI_SWITCHES),
+                        configurations=configuration_rows(integration), outbox=self._outbox_rows(integration),
+                        dead=self._dead_count(integration), shared_spool=self._shared_spool(integration))
         return data
+
+    def _dead_count(self, integration: Any) -> int:
+        try:
+            return integration.outbox.status().dead
+        except WyzePalError:
+            return 0
+
+    def _shared_spool(self, integration: Any) -> Optional[dict[str, Any]]:
+        """The old shared spool this environment still delivers from, with its messages still waiting."""
+        integration.outbox  # noqa: B018 - opening the outbox is what looks at the old shared spool
+        shared = integration.shared_spool
+        if shared is None:
+            return None
+        return {"path": str(shared.path), "waiting": shared.waiting()}
 
     def _outbox_rows(self, integration: Any) -> list[tuple[str, str]]:
         try:
             return outbox_rows(integration.outbox.status())
         except WyzePalError as exc:
             return [("problem", str(exc))]
+
+    def _retry_dead(self, req: Any, notifier: WyzePalNotifierBase) -> None:
+        """Dead messages go out again as the bot of the config in use (fixed since, presumably)."""
+        integration = notifier.announcer.integration()
+        if integration is None:
+            add_warning(req, f"Nothing retried: {notifier.announcer.problem}")
+            return
+        count = retry_dead(integration.outbox, integration.settings.credentials, integration.user_agent_name(),
+                           integration.version)
+        if not count:
+            add_notice(req, "There were no dead messages to retry.")
+        elif integration.outbox.flush(TEST_TIMEOUT):
+            add_notice(req, f"{count} dead message(s) retried and delivered.")
+        else:
+            status = integration.outbox.status()
+            add_warning(req, f"{count} dead message(s) retried; {status.pending} not delivered within "
+                        f"{TEST_TIMEOUT:.0f} s, {status.dead} refused again ({status.last_error or 'no answer yet'}).")
 
     def _send_test(self, req: Any, notifier: WyzePalNotifierBase) -> None:
         """Through the outbox like every notification; wait a little to say how it went."""

@@ -1,8 +1,9 @@
 """From event to outbox: the current config's integration, or the held-events file.
 
-One integration per config file per process, shared by every environment and
-reused across Trac's reloads of trac.ini; a new one when the file changes (the
-old one's worker stops, its undelivered messages stay in the spool).
+One integration per config file and Trac environment per process (each
+environment has its own spool), reused across Trac's reloads of trac.ini; a new
+one when the file or trac.ini's ``[wyzepal]`` switches change (the old one's
+worker stops, its undelivered messages stay in the spool).
 """
 from __future__ import annotations
 
@@ -24,23 +25,26 @@ RETRY_SECONDS = 2.0
 #: Seconds an integration replaced by an edited config file keeps its worker.
 RETIRE_AFTER = 10.0
 
-_LOADED: dict[str, tuple[tuple, TracIntegration]] = {}
+_LOADED: dict[tuple[str, str], tuple[tuple, TracIntegration]] = {}
 _LOADED_LOCK = threading.Lock()
 
 
-def load_cached(path: Path, log: logging.Logger) -> tuple[TracIntegration, bool]:
-    """The integration of ``path`` and whether it was (re)loaded just now."""
+def load_cached(path: Path, log: logging.Logger, env_path: str = "",
+                ini_defaults: Optional[Mapping[str, Any]] = None) -> tuple[TracIntegration, bool]:
+    """The integration of ``path`` for the environment at ``env_path`` and whether it was (re)loaded just now."""
+    ini_defaults = dict(ini_defaults or {})
     try:
-        stamp = file_stamp(path)
+        stamp = (*file_stamp(path), tuple(sorted(ini_defaults.items())))
     except OSError as exc:
         raise ConfigError(f"cannot be read: {exc.strerror}", path=str(path),
                           fix="check the file and its permissions") from None
+    key = (str(path), env_path)
     with _LOADED_LOCK:
-        cached = _LOADED.get(stamp[0])
+        cached = _LOADED.get(key)
         if cached is not None and cached[0] == stamp:
             return cached[1], False
-        integration = _load(path, log)
-        _LOADED[stamp[0]] = (stamp, integration)
+        integration = _load(path, log, env_path, ini_defaults)
+        _LOADED[key] = (stamp, integration)
     if cached is not None:
         _retire(cached[1])
     log.info("WyzePal: using %s (channel %s)", path, integration.settings["STREAM_FOR_NOTIFICATIONS"])
@@ -57,11 +61,11 @@ def _retire(old: TracIntegration) -> None:
     timer.start()
 
 
-def _load(path: Path, log: logging.Logger) -> TracIntegration:
+def _load(path: Path, log: logging.Logger, env_path: str, ini_defaults: Mapping[str, Any]) -> TracIntegration:
     """Load with the file's warnings (unknown keys, a readable key) sent to Trac's log."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        integration = TracIntegration.load(explicit=path)
+        integration = TracIntegration.for_environment(path, env_path, ini_defaults)
     for warning in caught:
         log.warning("WyzePal: %s", warning.message)
     return integration
@@ -74,8 +78,11 @@ class Announcer:
     (logged once), as a flood of old news when someone configures it would be worse.
     """
 
-    def __init__(self, locate: Callable[[], Path], held: HeldEvents, log: logging.Logger) -> None:
+    def __init__(self, locate: Callable[[], Path], held: HeldEvents, log: logging.Logger, env_path: str = "",
+                 ini_defaults: Callable[[], Mapping[str, Any]] = dict) -> None:
         self.locate = locate
+        self.env_path = env_path
+        self.ini_defaults = ini_defaults
         self.held = held
         self.log = log
         self.problem: Optional[str] = None
@@ -95,7 +102,7 @@ class Announcer:
     def integration(self) -> Optional[TracIntegration]:
         """The loaded integration, or None with the problem logged (once) and kept in ``problem``."""
         try:
-            integration, fresh = load_cached(self.locate(), self.log)
+            integration, fresh = load_cached(self.locate(), self.log, self.env_path, self.ini_defaults())
         except ConfigNotFound as exc:
             self.not_set_up = True
             return self._unusable(str(exc), "WyzePal notifications are off until a config file exists: %s")

@@ -9,36 +9,68 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from trac.config import PathOption
-from trac.core import Component, implements
+from trac.attachment import IAttachmentChangeListener
+from trac.config import BoolOption, Option, PathOption
+from trac.core import Component, ExtensionPoint, implements
 from trac.env import IEnvironmentSetupParticipant
+from trac.notification.api import INotificationDistributor, INotificationFormatter
 from trac.ticket.api import IMilestoneChangeListener, ITicketChangeListener, TicketSystem
 from trac.versioncontrol.api import IRepositoryChangeListener
+from trac.web.api import IRequestFilter
 from trac.wiki.api import IWikiChangeListener
 
-from ..events import changeset, milestone, ticket, wiki
+from ..events import attachment, batch, changeset, milestone, ticket, wiki
+from ..settings import INI_SWITCHES
 from .announcer import Announcer
+from .batches import BatchGatherer
 from .config_file import find_config
 from .guard import guarded
 from .held_events import HeldEvents
 from .log_bridge import bridge_library_log
+from .transport import STYLE, TransportMixin
 
 
-class WyzePalNotifierBase(Component):
-    """Announces Trac events in WyzePal channels, routed by the config file's configurations."""
+class WyzePalNotifierBase(TransportMixin, Component):
+    """Announces Trac events in WyzePal channels, routed by the config file's configurations.
+
+    Also the ``wyzepal`` transport of Trac's notifications (see ``transport``).
+    """
 
     abstract = True
     implements(ITicketChangeListener, IWikiChangeListener, IRepositoryChangeListener, IMilestoneChangeListener,
+               IAttachmentChangeListener, IRequestFilter, INotificationDistributor, INotificationFormatter,
                IEnvironmentSetupParticipant)
+
+    formatters = ExtensionPoint(INotificationFormatter)
 
     config_file = PathOption("wyzepal", "config", "", doc="""Path to `wyzepal_trac_config.py` (relative
         paths are relative to the folder of trac.ini). When empty, `$WYZEPAL_TRAC_CONFIG`, then the file
-        in the environment's `plugins/` folder, then the one beside trac.ini are used (WyzePal plugin).""")
+        in the environment's `plugins/` folder, then the one beside trac.ini are used. The bot's site,
+        email and API key stay in that file, never here (WyzePal plugin).""")
+
+    move_topic_on_rename = BoolOption("wyzepal", "move_topic_on_rename", "true", doc="""When a ticket's
+        summary changes, move its WyzePal topic (`#123: Old summary`) to the new summary, so the ticket
+        keeps one topic. `TRAC_MOVE_TOPIC_ON_RENAME` in the config file, when set there (at the top or
+        in a configuration), wins over this option (WyzePal plugin).""")
+
+    resolve_topic_on_close = BoolOption("wyzepal", "resolve_topic_on_close", "true", doc="""When a ticket
+        is closed, mark its WyzePal topic resolved (the `✔ ` prefix); reopening unresolves it.
+        `TRAC_RESOLVE_TOPIC_ON_CLOSE` in the config file, when set there, wins over this option
+        (WyzePal plugin).""")
+
+    default_format = Option("notification", "default_format.wyzepal", STYLE, doc="""Default format of the
+        direct messages of users who chose WyzePal in Preferences > Notifications (WyzePal plugin).""")
 
     def __init__(self) -> None:
         bridge_library_log(self.log)
-        self.announcer = Announcer(self.locate_config, HeldEvents.for_environment(self.env.path), self.log)
+        self.announcer = Announcer(self.locate_config, HeldEvents.for_environment(self.env.path), self.log,
+                                   env_path=self.env.path, ini_defaults=self.ini_defaults)
+        self.batches = BatchGatherer()
         self._in_charge: Optional[bool] = None
+
+    def ini_defaults(self) -> dict[str, bool]:
+        """trac.ini's switches, as defaults the config file's own values override."""
+        return {setting: self.config.getbool("wyzepal", option, True) for setting, option in INI_SWITCHES.items()}
 
     def locate_config(self) -> Path:
         return find_config(self.config_file or None, self.config_folders())
@@ -65,6 +97,9 @@ class WyzePalNotifierBase(Component):
         if event is not None:
             self.announcer.announce(event)
 
+    def _announce_event(self, event: dict[str, Any]) -> None:
+        self.announcer.announce(event)
+
     # IEnvironmentSetupParticipant: called when Trac opens the environment, a good time to check.
 
     def environment_created(self) -> None:
@@ -90,6 +125,10 @@ class WyzePalNotifierBase(Component):
 
     @guarded
     def ticket_changed(self, ticket_: Any, comment: str, author: str, old_values: dict) -> None:
+        if self.batches.gathering():
+            if self.in_charge():
+                self.batches.add(ticket.changed(self.env, ticket_, comment, author, old_values))
+            return
         self._announce(ticket.changed, ticket_, comment, author, old_values)
 
     @guarded
@@ -126,6 +165,66 @@ class WyzePalNotifierBase(Component):
 
     def wiki_page_comment_modified(self, page: Any, old_comment: str) -> None:
         """Editing a version's comment is not announced."""
+
+    # IAttachmentChangeListener: files of tickets and wiki pages
+
+    @guarded
+    def attachment_added(self, attachment_: Any) -> None:
+        self._announce(attachment.added, attachment_, self._ticket_of(attachment_))
+
+    @guarded
+    def attachment_deleted(self, attachment_: Any) -> None:
+        if attachment_.parent_realm == "wiki" and not self._page_exists(attachment_.parent_id):
+            return  # the page was deleted with its files: its own message says so
+        self._announce(attachment.deleted, attachment_, self._ticket_of(attachment_))
+
+    def attachment_moved(self, attachment_: Any, old_parent_realm: str, old_parent_id: str,
+                         old_filename: str) -> None:
+        """Moving a file (a wiki page renamed) is not announced."""
+
+    def attachment_reparented(self, attachment_: Any, old_parent_realm: str, old_parent_id: str) -> None:
+        """Older Trac's name for a move; not announced."""
+
+    def _ticket_of(self, attachment_: Any) -> Any:
+        if attachment_.parent_realm != "ticket":
+            return None
+        from trac.ticket.model import Ticket
+
+        return Ticket(self.env, int(attachment_.parent_id))
+
+    def _page_exists(self, name: str) -> bool:
+        from trac.wiki.model import WikiPage
+
+        return WikiPage(self.env, name).exists
+
+    # IRequestFilter: a batch modify's tickets become one event
+
+    def pre_process_request(self, req: Any, handler: Any) -> Any:
+        if self.batches.is_batch(req):
+            self._start_batch(req)
+        return handler
+
+    def post_process_request(self, req: Any, template: Any, data: Any, metadata: Any = None) -> tuple:
+        """A batch request answered without a redirect (refused by a validator) saved nothing."""
+        if self.batches.gathering():
+            self.batches.finish()
+        return template, data, metadata
+
+    @guarded
+    def _start_batch(self, req: Any) -> None:
+        left = self.batches.start()
+        if left:
+            self.log.info("WyzePal: dropped %d change(s) of a batch modify that failed (Trac rolled it back)",
+                          len(left))
+        req.add_redirect_listener(self._batch_saved)
+
+    @guarded
+    def _batch_saved(self, req: Any, url: str, permanent: bool) -> None:
+        changes = self.batches.finish()
+        if len(changes) == 1:
+            self.announcer.announce(changes[0])
+        elif changes:
+            self.announcer.announce(batch.modified(self.env, changes))
 
     # IRepositoryChangeListener
 

@@ -11,7 +11,8 @@ from ..integration import TracIntegration
 #: Settings shown in the panel, in this order; the API key is only said to be set.
 SHOWN_SETTINGS = ("WYZEPAL_SITE", "WYZEPAL_USER", "WYZEPAL_API_KEY", "STREAM_FOR_NOTIFICATIONS", "TOPIC",
                   "TRAC_TICKET_TOPIC", "TRAC_WIKI_TOPIC", "TRAC_CHANGESET_TOPIC", "TRAC_MILESTONE_TOPIC",
-                  "TRAC_NOTIFY_ON", "TRAC_NOTIFY_FIELDS", "WYZEPAL_INSECURE", "WYZEPAL_CERT_BUNDLE", "OUTBOX_PATH")
+                  "TRAC_BATCH_TOPIC", "TRAC_NOTIFY_ON", "TRAC_NOTIFY_FIELDS", "TRAC_USERS", "TRAC_USERS_BY_EMAIL",
+                  "WYZEPAL_INSECURE", "WYZEPAL_CERT_BUNDLE", "OUTBOX_PATH")
 
 
 def settings_rows(integration: TracIntegration) -> list[tuple[str, str]]:
@@ -25,6 +26,22 @@ def settings_rows(integration: TracIntegration) -> list[tuple[str, str]]:
             shown = describe(value)
         rows.append((name, shown))
     return rows
+
+
+def switch_rows(integration: TracIntegration, ini: Mapping[str, bool],
+                options: Mapping[str, str]) -> list[tuple[str, str, str]]:
+    """The topic switches: the value in use and where it comes from (the config file wins over trac.ini)."""
+    rows = []
+    for setting, option in options.items():
+        value = bool(integration.settings.get(setting))
+        where = (f"trac.ini [wyzepal] {option}" if value == ini[setting]
+                 else f"the config file's {setting} (trac.ini [wyzepal] {option} says {_on_off(ini[setting])})")
+        rows.append((option, _on_off(value), where))
+    return rows
+
+
+def _on_off(value: bool) -> str:
+    return "on" if value else "off"
 
 
 def configuration_rows(integration: TracIntegration) -> list[dict[str, str]]:

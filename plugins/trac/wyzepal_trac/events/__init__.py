@@ -5,7 +5,7 @@ An event is what routing conditions look at (``component``, ``milestone``,
 Trac object, so it can wait (JSON) while the config is broken and be rendered
 later, and renderers can be tested without Trac.
 """
-from . import changeset, milestone, ticket, wiki
+from . import attachment, batch, changeset, milestone, ticket, wiki
 from .common import EVENT_TYPES
 
-__all__ = ["EVENT_TYPES", "changeset", "milestone", "ticket", "wiki"]
+__all__ = ["EVENT_TYPES", "attachment", "batch", "changeset", "milestone", "ticket", "wiki"]

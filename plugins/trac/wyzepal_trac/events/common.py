@@ -9,8 +9,10 @@ _NAME_AND_EMAIL = re.compile(r"^\s*(?P<name>[^<>]*?)\s*<[^<>@\s]+@[^<>\s]+>\s*$"
 #: Every event type this plugin emits, by kind.
 EVENT_TYPES = {
     "ticket": ("ticket_created", "ticket_changed", "ticket_closed", "ticket_reopened", "ticket_deleted",
-               "ticket_comment_edited"),
-    "wiki": ("wiki_page_added", "wiki_page_changed", "wiki_page_deleted", "wiki_page_renamed"),
+               "ticket_comment_edited", "ticket_attachment_added", "ticket_attachment_deleted",
+               "ticket_batch_modified"),
+    "wiki": ("wiki_page_added", "wiki_page_changed", "wiki_page_deleted", "wiki_page_renamed",
+             "wiki_attachment_added", "wiki_attachment_deleted"),
     "changeset": ("changeset_added",),
     "milestone": ("milestone_created", "milestone_completed"),
 }

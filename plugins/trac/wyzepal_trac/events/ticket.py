@@ -22,7 +22,7 @@ def labels(ticket: Any) -> dict[str, str]:
     return {field["name"]: text(field.get("label") or field["name"]) for field in ticket.fields}
 
 
-def _ticket_event(env: Any, ticket: Any, event_type: str, author: Optional[str]) -> dict[str, Any]:
+def ticket_event(env: Any, ticket: Any, event_type: str, author: Optional[str]) -> dict[str, Any]:
     event = fields(ticket)
     event.update(base_event(env, "ticket", event_type, author))
     event.update(id=str(ticket.id), field_labels=labels(ticket))
@@ -30,7 +30,7 @@ def _ticket_event(env: Any, ticket: Any, event_type: str, author: Optional[str])
 
 
 def created(env: Any, ticket: Any) -> dict[str, Any]:
-    return _ticket_event(env, ticket, "ticket_created", ticket.values.get("reporter"))
+    return ticket_event(env, ticket, "ticket_created", ticket.values.get("reporter"))
 
 
 def changed(env: Any, ticket: Any, comment: Optional[str], author: Optional[str],
@@ -41,7 +41,7 @@ def changed(env: Any, ticket: Any, comment: Optional[str], author: Optional[str]
         new = text(ticket.values.get(name))
         if text(old) != new:
             changes[name] = [text(old), new]
-    event = _ticket_event(env, ticket, _change_type(changes.get("status")), author)
+    event = ticket_event(env, ticket, _change_type(changes.get("status")), author)
     event.update(changes=changes, changed_fields=sorted(changes), comment=text(comment).strip(),
                  comment_number=_comment_number(ticket, ticket.values.get("changetime")))
     return event
@@ -64,12 +64,12 @@ def _comment_number(ticket: Any, when: Any) -> str:
 
 
 def deleted(env: Any, ticket: Any) -> dict[str, Any]:
-    return _ticket_event(env, ticket, "ticket_deleted", None)
+    return ticket_event(env, ticket, "ticket_deleted", None)
 
 
 def comment_edited(env: Any, ticket: Any, cdate: Any, author: Optional[str], comment: Optional[str],
                    old_comment: Optional[str]) -> dict[str, Any]:
-    event = _ticket_event(env, ticket, "ticket_comment_edited", author)
+    event = ticket_event(env, ticket, "ticket_comment_edited", author)
     event.update(comment=text(comment).strip(), old_comment=text(old_comment).strip(),
                  comment_number=_comment_number(ticket, cdate))
     return event

@@ -6,8 +6,8 @@ from typing import Any, Callable, Mapping, Optional
 from wyzepal_notifier import Configuration, Message
 
 from ..links import TracLinks
-from . import changeset, milestone, ticket, wiki
-from .switches import wanted
+from . import attachment, changeset, milestone, ticket, wiki
+from .switches import is_attachment, wanted
 from .topic import topic_for
 
 Renderer = Callable[[Configuration, Mapping[str, Any], TracLinks], str]
@@ -25,5 +25,5 @@ def render(conf: Configuration, event: Mapping[str, Any]) -> Optional[Message]:
     if not wanted(conf, event):
         return None
     links = TracLinks(event.get("base_url", ""))
-    content = _RENDERERS[event["kind"]](conf, event, links)
+    content = (attachment.content if is_attachment(event) else _RENDERERS[event["kind"]])(conf, event, links)
     return Message.to_stream(conf.stream, topic_for(conf, event), content)

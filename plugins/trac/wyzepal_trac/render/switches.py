@@ -12,6 +12,8 @@ _KIND_SWITCHES = {"wiki": "wiki", "changeset": "changesets", "milestone": "miles
 def wanted(conf: Configuration, event: Mapping[str, Any]) -> bool:
     switches = set(conf["TRAC_NOTIFY_ON"])
     kind, event_type = event["kind"], event["type"]
+    if is_attachment(event):
+        return "attachments" in switches
     if kind != "ticket":
         return _KIND_SWITCHES[kind] in switches
     if event_type not in switches:
@@ -27,3 +29,7 @@ def notable_changes(conf: Configuration, event: Mapping[str, Any]) -> list[str]:
 
 def has_notable_comment(conf: Configuration, event: Mapping[str, Any]) -> bool:
     return bool(event.get("comment")) and "comment" in conf["TRAC_NOTIFY_FIELDS"]
+
+
+def is_attachment(event: Mapping[str, Any]) -> bool:
+    return event["type"].endswith(("_attachment_added", "_attachment_deleted"))

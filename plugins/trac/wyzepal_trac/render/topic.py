@@ -7,7 +7,7 @@ from typing import Any, Mapping
 
 from wyzepal_notifier import Configuration
 
-from ..settings import DEFAULT_TOPICS
+from ..settings import DEFAULT_BATCH_TOPIC, DEFAULT_TOPICS
 
 log = logging.getLogger("wyzepal_notifier.trac")
 
@@ -22,6 +22,18 @@ def topic_for(conf: Configuration, event: Mapping[str, Any]) -> str:
         log.warning("topic %r of %s cannot be filled for a %s event (%s); using %r", template,
                     conf.description, event["type"], exc, DEFAULT_TOPICS[kind])
         return _fill(DEFAULT_TOPICS[kind], event)
+
+
+def batch_topic(conf: Configuration, event: Mapping[str, Any]) -> str:
+    """``TOPIC``, else ``TRAC_BATCH_TOPIC`` filled with ``author``, ``count`` and ``ids`` (``#1, #2``)."""
+    template = conf.get("TOPIC") or conf.get("TRAC_BATCH_TOPIC") or DEFAULT_BATCH_TOPIC
+    values = {**event, "ids": ", ".join(f"#{ticket_id}" for ticket_id in event.get("ids", ()))}
+    try:
+        return _fill(template, values)
+    except (KeyError, IndexError, ValueError) as exc:
+        log.warning("topic %r of %s cannot be filled for a batch modify (%s); using %r", template,
+                    conf.description, exc, DEFAULT_BATCH_TOPIC)
+        return DEFAULT_BATCH_TOPIC
 
 
 def _fill(template: str, event: Mapping[str, Any]) -> str:
