@@ -42,7 +42,7 @@ class EventStream:
                  all_public_streams: bool = False, stop: Optional[threading.Event] = None,
                  backoff: RetryPolicy = EVENTS_BACKOFF, catch_up: bool = True,
                  on_register: Optional[Callable[[dict[str, Any]], None]] = None,
-                 resume_after: Optional[int] = None) -> None:
+                 resume_after: Optional[int] = None, interruptible: bool = True) -> None:
         self.client = client
         self.event_types = event_types
         self.narrow = narrow or []
@@ -61,7 +61,13 @@ class EventStream:
         self.registrations = 0
         self._failures = 0
         self._backlog: list[dict[str, Any]] = []
+        #: False: API calls run on the iterating thread itself, one thread hand-off fewer per long
+        #: poll (the biggest share of an event's latency here). A waiting long poll then cannot be
+        #: cut short from that thread: only for a loop whose stopper waits elsewhere
+        #: (``call_on_each_event`` runs it on a worker and abandons the worker on stop).
+        self.interruptible = interruptible
         self._caller = InterruptibleCaller(self.stop_event)
+        self._closing = threading.Lock()  # the loop's thread and a stopper may both close
 
     def __repr__(self) -> str:
         return f"EventStream(queue_id={self.queue_id!r}, last_event_id={self.last_event_id})"
@@ -93,7 +99,8 @@ class EventStream:
         """Stop and delete the queue on the server (best effort: it expires anyway)."""
         self.stop()
         self._caller.close()
-        queue_id, self.queue_id = self.queue_id, None
+        with self._closing:
+            queue_id, self.queue_id = self.queue_id, None
         if queue_id is None:
             return
         try:
@@ -185,7 +192,11 @@ class EventStream:
     # -- waiting and retrying --------------------------------------------------------
 
     def _call(self, func: Callable[[], T]) -> T:
-        return self._caller.call(func)
+        if self.interruptible:
+            return self._caller.call(func)
+        if self.stop_event.is_set():
+            raise Stopped()
+        return func()
 
     def _retrying(self, func: Callable[[], T]) -> T:
         """``func`` until it works; permanent refusals (bad key, bad narrow) are raised."""
@@ -199,6 +210,8 @@ class EventStream:
             return result
 
     def _wait_after(self, exc: Exception) -> None:
+        if self.stop_event.is_set():
+            raise Stopped()  # an abandoned call failing after the stop is no news
         if isinstance(exc, RateLimited):
             wait = exc.retry_after if exc.retry_after is not None else 1.0
             log.info("rate limited; waiting %.1f s as the server asks", wait)
