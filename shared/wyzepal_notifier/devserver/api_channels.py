@@ -17,7 +17,7 @@ async def list_streams(request: web.Request) -> web.Response:
     """Every channel the user can see."""
     realm = state_of(request).realm
     streams = realm.visible_streams(user_of(request))
-    return json_success({"streams": [realm.stream_dict(s) for s in streams]})
+    return json_success({"streams": [{**realm.stream_dict(s), "is_default": False} for s in streams]})
 
 
 async def get_stream_id(request: web.Request) -> web.Response:
@@ -80,3 +80,12 @@ async def unsubscribe(request: web.Request) -> web.Response:
         raise ApiError("subscriptions is not a list of channel names")
     removed, not_removed = realm.unsubscribe(names, _principals(realm, params, user_of(request)))
     return json_success({"removed": removed, "not_removed": not_removed})
+
+
+async def list_topics(request: web.Request) -> web.Response:
+    """GET /users/me/{stream_id}/topics: topics with their newest message id, newest first."""
+    params = await read_params(request)
+    realm = state_of(request).realm
+    allow_empty = get_bool(params, "allow_empty_topic_name", False)
+    topics = realm.topics(user_of(request), int(request.match_info["stream_id"]), allow_empty)
+    return json_success({"topics": topics})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, List, Optional
+from typing import Any, Dict, List, Optional
 
 from aiohttp import web
 
@@ -20,6 +20,14 @@ def _string_list(value: Any, name: str) -> Optional[List[str]]:
     return value
 
 
+def _capabilities(value: Any) -> Optional[Dict[str, Any]]:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ApiError("client_capabilities is not a dict")
+    return value
+
+
 async def register(request: web.Request) -> web.Response:
     """Create an event queue filtered by event types and narrow."""
     params = await read_params(request)
@@ -31,6 +39,7 @@ async def register(request: web.Request) -> web.Response:
         all_public_streams=get_bool(params, "all_public_streams"),
         apply_markdown=get_bool(params, "apply_markdown"),
         fetch_event_types=_string_list(get_json(params, "fetch_event_types", None), "fetch_event_types"),
+        client_capabilities=_capabilities(get_json(params, "client_capabilities", None)),
     )
     return json_success(state)
 

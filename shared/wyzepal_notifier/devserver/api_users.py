@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ..version import __version__
-from .realm import render_markdown
 from .responses import json_success
-from .settings import ZULIP_FEATURE_LEVEL, ZULIP_VERSION
+from .settings import ZULIP_VERSION
 from .state import state_of, user_of
 
 
@@ -15,6 +13,8 @@ async def get_own_user(request: web.Request) -> web.Response:
     """The authenticated user or bot."""
     realm = state_of(request).realm
     data = realm.user_dict(user_of(request))
+    for key in ("bot_type", "bot_owner_id"):  # GET /users has them, GET /users/me does not
+        del data[key]
     data["max_message_id"] = realm.store.max_message_id()
     data["profile_data"] = {}
     return json_success(data)
@@ -28,7 +28,8 @@ async def list_users(request: web.Request) -> web.Response:
 
 async def server_settings(request: web.Request) -> web.Response:
     """What a client needs before logging in: versions, realm URL and limits."""
-    settings = state_of(request).realm.settings
+    realm = state_of(request).realm
+    settings = realm.settings
     site = f"{request.scheme}://{request.host}"
     return json_success(
         {
@@ -47,7 +48,7 @@ async def server_settings(request: web.Request) -> web.Response:
                 "openid connect": False,
             },
             "external_authentication_methods": [],
-            "zulip_feature_level": ZULIP_FEATURE_LEVEL,
+            "zulip_feature_level": settings.feature_level,
             "zulip_version": ZULIP_VERSION,
             "zulip_merge_base": ZULIP_VERSION,
             "push_notifications_enabled": False,
@@ -58,10 +59,7 @@ async def server_settings(request: web.Request) -> web.Response:
             "realm_url": site,
             "realm_name": settings.realm_name,
             "realm_icon": f"{site}/static/images/logo/zulip-icon-128x128.png",
-            "realm_description": render_markdown("The WyzePal development server."),
+            "realm_description": realm.render("The WyzePal development server."),
             "realm_web_public_access_enabled": False,
-            "max_message_length": settings.max_message_length,
-            "max_topic_length": settings.max_topic_length,
-            "wyzepal_devserver_version": __version__,
         }
     )

@@ -26,6 +26,13 @@ def _api_routes() -> list:
         web.get(f"{v1}/users/me/subscriptions", api_channels.list_subscriptions, allow_head=False),
         web.post(f"{v1}/users/me/subscriptions", api_channels.subscribe),
         web.delete(f"{v1}/users/me/subscriptions", api_channels.unsubscribe),
+        web.get(f"{v1}/messages/{{message_id:\\d+}}", api_messages.get_message, allow_head=False),
+        web.patch(f"{v1}/messages/{{message_id:\\d+}}", api_messages.update_message),
+        web.get(f"{v1}/messages/{{message_id:\\d+}}/history", api_messages.message_history, allow_head=False),
+        web.post(f"{v1}/messages/{{message_id:\\d+}}/reactions", api_messages.add_reaction),
+        web.delete(f"{v1}/messages/{{message_id:\\d+}}/reactions", api_messages.remove_reaction),
+        web.post(f"{v1}/messages/render", api_messages.render_message),
+        web.get(f"{v1}/users/me/{{stream_id:\\d+}}/topics", api_channels.list_topics, allow_head=False),
         web.post(f"{v1}/register", api_events.register),
         web.get(f"{v1}/events", api_events.get_events, allow_head=False),
         web.delete(f"{v1}/events", api_events.delete_queue),
@@ -46,6 +53,9 @@ def _control_routes() -> list:
         web.post("/devserver/queues/expire", control.expire_queues),
         web.post("/devserver/users", control.add_user),
         web.post("/devserver/streams", control.add_stream),
+        web.get("/devserver/realm", control.get_realm, allow_head=False),
+        web.post("/devserver/realm", control.set_realm),
+        web.post("/devserver/messages/backdate", control.backdate_message),
     ]
 
 

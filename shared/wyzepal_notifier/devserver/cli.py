@@ -12,9 +12,11 @@ import sys
 import threading
 from typing import Any, List, Optional, TextIO
 
-from .options import add_arguments
+from .options import add_arguments, realm_settings
 from .ratelimit import parse_rate
+from .responses import ApiError
 from .runner import DevServer
+from .settings import ZULIP_FEATURE_LEVEL
 
 DEFAULT_BOT = "bot@example.com"
 
@@ -25,14 +27,22 @@ def build_server(args: argparse.Namespace) -> DevServer:
         rate = parse_rate(args.rate_limit)
     except ValueError as exc:
         raise SystemExit(f"--rate-limit: {exc}") from None
-    server = DevServer(
-        host=args.host,
-        port=args.port,
-        db=args.db,
-        rate_limit=rate,
-        heartbeat_seconds=args.heartbeat,
-        queue_timeout=args.queue_timeout,
-    )
+    level = args.feature_level if args.feature_level is not None else ZULIP_FEATURE_LEVEL
+    if not 1 <= level <= ZULIP_FEATURE_LEVEL:
+        raise SystemExit(f"--feature-level: {level} is not between 1 and {ZULIP_FEATURE_LEVEL}")
+    try:
+        server = DevServer(
+            host=args.host,
+            port=args.port,
+            db=args.db,
+            rate_limit=rate,
+            heartbeat_seconds=args.heartbeat,
+            queue_timeout=args.queue_timeout,
+            feature_level=level,
+            realm=realm_settings(args),
+        )
+    except ApiError as exc:
+        raise SystemExit(f"devserver: {exc.msg}") from None
     for name in args.stream or ([] if server.store.streams() else ["general"]):
         server.add_stream(name)
     for spec in args.user:

@@ -6,12 +6,13 @@ Parameters come as query string, form or JSON body.
 
 from __future__ import annotations
 
+import json
 from typing import Any, Dict, Optional
 
 from aiohttp import web
 
 from .params import Params, get_bool, get_float, get_int, get_str, read_params
-from .responses import json_success
+from .responses import ApiError, json_success
 from .state import state_of
 
 
@@ -92,7 +93,10 @@ async def expire_queues(request: web.Request) -> web.Response:
 
 
 async def add_user(request: web.Request) -> web.Response:
-    """Create a user: ``email``, optional ``api_key``, ``full_name``, ``bot`` (default true)."""
+    """Create a user: ``email``, optional ``api_key``, ``full_name``, ``bot`` (default true), ``role``.
+
+    The user joins every channel unless ``subscribe_all=false``.
+    """
     params = await read_params(request)
     realm = state_of(request).realm
     user = realm.add_user(
@@ -100,7 +104,11 @@ async def add_user(request: web.Request) -> web.Response:
         params.get("api_key") or None,
         params.get("full_name") or None,
         get_bool(params, "bot", True),
+        params.get("role") or "member",
     )
+    if get_bool(params, "subscribe_all", True):
+        for stream in realm.store.streams():
+            realm.subscribe_users(stream, [user])
     return json_success({"user_id": user.user_id, "email": user.email, "api_key": user.api_key})
 
 
@@ -128,3 +136,58 @@ async def send(request: web.Request) -> web.Response:
         params.get("client") or "devserver",
     )
     return json_success({"id": message.id})
+
+
+async def get_realm(request: web.Request) -> web.Response:
+    """The editing/moving settings and the feature level, as ``POST /register`` names them."""
+    realm = state_of(request).realm
+    return json_success({"realm": realm.policy_data(), "zulip_feature_level": realm.feature_level})
+
+
+async def set_realm(request: web.Request) -> web.Response:
+    """Change settings: a JSON object of setting names (with or without ``realm_``) to values.
+
+    Groups take ``everyone``/``members``/``admins``/``nobody``..., a group id or
+    ``{"direct_members": [...], "direct_subgroups": [...]}``; limits take seconds or null.
+    ``zulip_feature_level`` changes the API level served.
+    """
+    realm = state_of(request).realm
+    changes = await _json_object(request)
+    level = changes.pop("zulip_feature_level", changes.pop("feature_level", None))
+    if level is not None:
+        if isinstance(level, bool) or not str(level).isdigit():
+            raise ApiError(f"Invalid zulip_feature_level: {level!r} (a whole number)")
+        realm.settings.feature_level = int(level)
+    data = realm.update_policy(**changes)
+    return json_success({"realm": data, "zulip_feature_level": realm.feature_level})
+
+
+async def _json_object(request: web.Request) -> Dict[str, Any]:
+    """A JSON body, or form/query fields whose values are JSON (``null``, ``600``) or plain text."""
+    if request.content_type == "application/json":
+        try:
+            body = await request.json()
+        except ValueError:
+            raise ApiError("Malformed JSON") from None
+        if not isinstance(body, dict):
+            raise ApiError("Expected a JSON object of realm settings")
+        return body
+    result: Dict[str, Any] = {}
+    for key, raw in (await read_params(request)).items():
+        try:
+            result[key] = json.loads(raw)
+        except ValueError:
+            result[key] = raw
+    return result
+
+
+async def backdate_message(request: web.Request) -> web.Response:
+    """Make message ``message_id`` ``seconds`` older (edit and move time limits, without waiting)."""
+    params = await read_params(request)
+    realm = state_of(request).realm
+    message = realm.store.message(get_int(params, "message_id"))
+    if message is None:
+        raise ApiError("Invalid message(s)")
+    timestamp = int(message.timestamp - get_float(params, "seconds"))
+    realm.store.update_message(message.id, timestamp=timestamp)
+    return json_success({"message_id": message.id, "timestamp": timestamp})

@@ -32,6 +32,8 @@ class EventQueue:
     narrow: List[Term]
     all_public_streams: bool
     apply_markdown: bool
+    #: The ``empty_topic_name`` client capability: "" topics are sent as they are.
+    empty_topic_name: bool = False
     events: List[Dict[str, Any]] = field(default_factory=list)
     next_id: int = 0
     last_access: float = field(default_factory=time.monotonic)

@@ -23,3 +23,72 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--heartbeat", type=float, default=50.0, help="seconds between event heartbeats")
     parser.add_argument("--queue-timeout", type=float, default=600.0, help="seconds before idle event queues expire")
+    _add_realm_arguments(parser)
+
+
+_GROUPS = "everyone|members|fullmembers|moderators|admins|owners|nobody"
+
+
+def _add_realm_arguments(parser: argparse.ArgumentParser) -> None:
+    """The organisation settings that govern editing and moving messages (Zulip's defaults)."""
+    realm = parser.add_argument_group("message editing and moving (the realm settings clients read at /register)")
+    realm.add_argument(
+        "--feature-level",
+        type=int,
+        default=None,
+        metavar="N",
+        help="serve this older Zulip API feature level (default: 372, Zulip 10.2)",
+    )
+    realm.add_argument(
+        "--edit-limit",
+        default=None,
+        metavar="SECONDS|none",
+        help="seconds after sending that content may be edited; none = no limit (default: 600)",
+    )
+    realm.add_argument(
+        "--move-limit",
+        default=None,
+        metavar="SECONDS|none",
+        help="seconds after sending that messages may be moved (topics and channels; default: 604800)",
+    )
+    editing = realm.add_mutually_exclusive_group()
+    editing.add_argument(
+        "--allow-editing", dest="allow_editing", action="store_true", default=None, help="allow editing (default)"
+    )
+    editing.add_argument(
+        "--no-allow-editing", dest="allow_editing", action="store_false", help="turn message editing off"
+    )
+    realm.add_argument(
+        "--move-topics-group", default=None, metavar=_GROUPS, help="who may move topics (default: everyone)"
+    )
+    realm.add_argument(
+        "--move-channels-group",
+        default=None,
+        metavar=_GROUPS,
+        help="who may move messages between channels (default: members)",
+    )
+    realm.add_argument(
+        "--resolve-topics-group",
+        default=None,
+        metavar=_GROUPS,
+        help="who may resolve topics (feature level 367 and later; default: everyone)",
+    )
+
+
+def realm_settings(args: argparse.Namespace) -> dict:
+    """The realm settings the options set, as ``DevServer(realm=...)`` takes them."""
+    settings: dict = {}
+    if args.allow_editing is not None:
+        settings["allow_message_editing"] = args.allow_editing
+    if args.edit_limit is not None:
+        settings["message_content_edit_limit_seconds"] = args.edit_limit
+    if args.move_limit is not None:
+        settings["move_messages_within_stream_limit_seconds"] = args.move_limit
+        settings["move_messages_between_streams_limit_seconds"] = args.move_limit
+    if args.move_topics_group is not None:
+        settings["can_move_messages_between_topics_group"] = args.move_topics_group
+    if args.move_channels_group is not None:
+        settings["can_move_messages_between_channels_group"] = args.move_channels_group
+    if args.resolve_topics_group is not None:
+        settings["can_resolve_topics_group"] = args.resolve_topics_group
+    return settings

@@ -14,15 +14,33 @@ import secrets
 from datetime import datetime, timezone
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
+from . import groups
 from . import narrow as narrowing
 from .events import EventQueue, EventQueues
 from .responses import ApiError
-from .settings import ZULIP_FEATURE_LEVEL, ZULIP_VERSION, Settings
+from .settings import (
+    LEVEL_EDIT_TOPIC_GROUP,
+    LEVEL_EMPTY_TOPIC,
+    LEVEL_MOVE_CHANNELS_GROUP,
+    LEVEL_MOVED_TIMESTAMP,
+    LEVEL_NO_TOPIC_ALIAS,
+    LEVEL_RESOLVE_GROUP,
+    ZULIP_VERSION,
+    RealmPolicy,
+    Settings,
+)
 from .store import Message, Store, Stream, User
+
+try:  # the full Zulip-like renderer, written alongside; until it lands, the stand-in below
+    from .markdown import render as _full_render
+except ImportError:  # pragma: no cover - depends on which helper's work is present
+    _full_render = None
 
 #: Zulip's anchor for "newest" (larger than any message id).
 LARGER_THAN_MAX_MESSAGE_ID = 10000000000000000
 REALM_STR = "wyzepal"
+#: Zulip's system bot that posts "this topic was moved/resolved" notices.
+NOTIFICATION_BOT = ("notification-bot@zulip.com", "Notification Bot")
 _MENTION = re.compile(r"@(_?)\*\*([^*]+)\*\*")
 _WILDCARDS = {"all", "everyone", "stream", "channel", "topic"}
 
@@ -47,10 +65,44 @@ def avatar_url(email: str) -> str:
 class Realm:
     """One WyzePal organisation backed by a :class:`Store`."""
 
-    def __init__(self, store: Store, settings: Settings) -> None:
+    def __init__(self, store: Store, settings: Settings, policy: Optional[RealmPolicy] = None) -> None:
         self.store = store
         self.settings = settings
+        self.policy = policy or RealmPolicy()
+        #: The server's base URL once it listens (for links in notices); "" before.
+        self.site_url = ""
         self.queues = EventQueues(settings.queue_timeout)
+
+    @property
+    def feature_level(self) -> int:
+        """The API level served; behaviour that changed across levels follows it."""
+        return self.settings.feature_level
+
+    # --- rendering (the one place content becomes HTML) ---------------------------------
+    def render(self, content: str) -> str:
+        """Message Markdown to HTML: the full renderer when present, else escaped paragraphs."""
+        if _full_render is not None:
+            return _full_render(content, self)
+        return render_markdown(content)
+
+    # The renderer's Lookup protocol: mentions and channel links resolve against this realm.
+    def user_by_name_or_email(self, name: str) -> Optional[Tuple[int, str]]:
+        """``(user_id, full_name)`` of an active user by full name or email (case-insensitive)."""
+        wanted = name.strip().lower()
+        for user in self.store.users():
+            if user.is_active and wanted in (user.full_name.lower(), user.email.lower()):
+                return user.user_id, user.full_name
+        return None
+
+    def user_by_id(self, user_id: int) -> Optional[Tuple[int, str]]:
+        """``(user_id, full_name)`` of a user by id."""
+        user = self.store.user_by_id(user_id)
+        return (user.user_id, user.full_name) if user is not None else None
+
+    def stream_by_name(self, name: str) -> Optional[int]:
+        """A channel's id by name (case-insensitive)."""
+        stream = self.store.stream_by_name(name.strip())
+        return stream.stream_id if stream is not None else None
 
     # --- users -------------------------------------------------------------------
     def add_user(
@@ -59,13 +111,27 @@ class Realm:
         api_key: Optional[str] = None,
         full_name: Optional[str] = None,
         bot: bool = True,
+        role: Any = groups.ROLE_MEMBER,
     ) -> User:
         """Create (or update) a user; a missing key is random, 32 chars like Zulip's."""
         email = email.strip()
         if "@" not in email:
             raise ApiError(f"Invalid email '{email}'")
         name = full_name or email.split("@")[0].replace(".", " ").replace("-", " ").title()
-        return self.store.add_user(email, name, api_key or secrets.token_hex(16), bot)
+        return self.store.add_user(email, name, api_key or secrets.token_hex(16), bot, groups.parse_role(role))
+
+    def notification_bot(self) -> User:
+        """Zulip's Notification Bot (created on first use; nobody knows its key)."""
+        found = self.store.user_by_email(NOTIFICATION_BOT[0])
+        return found if found is not None else self.add_user(NOTIFICATION_BOT[0], full_name=NOTIFICATION_BOT[1])
+
+    def member(self, user: User) -> groups.Member:
+        """What permission checks need of a user."""
+        return groups.Member(user.user_id, user.role)
+
+    def in_group(self, user: User, setting: Any) -> bool:
+        """Whether ``user`` belongs to a group-setting value of the realm policy."""
+        return groups.is_member(groups.parse_group_value(setting), self.member(user))
 
     def user(self, ref: Any) -> User:
         """A user by email or id, or the spec's "Invalid email"/"Invalid user ID" error."""
@@ -90,10 +156,10 @@ class Realm:
             "bot_type": 1 if user.is_bot else None,
             "bot_owner_id": None,
             "is_active": user.is_active,
-            "is_admin": False,
-            "is_owner": False,
-            "is_guest": False,
-            "role": 400,
+            "is_admin": user.role <= groups.ROLE_ADMIN,
+            "is_owner": user.role == groups.ROLE_OWNER,
+            "is_guest": user.role == groups.ROLE_GUEST,
+            "role": user.role,
             "timezone": "",
             "avatar_url": avatar_url(user.email),
             "avatar_version": 1,
@@ -126,7 +192,8 @@ class Realm:
         if isinstance(ref, int) and not isinstance(ref, bool):
             found = self.store.stream_by_id(ref)
             if found is None:
-                raise ApiError(f"Channel with ID '{ref}' does not exist", "STREAM_DOES_NOT_EXIST", stream_id=ref)
+                # No stream_id key: POST /messages documents only NonExistingChannelNameError.
+                raise ApiError(f"Channel with ID '{ref}' does not exist", "STREAM_DOES_NOT_EXIST")
             return found
         found = self.store.stream_by_name(str(ref).strip())
         if found is None:
@@ -134,18 +201,17 @@ class Realm:
         return found
 
     def stream_dict(self, stream: Stream) -> Dict[str, Any]:
-        """A channel as GET /streams describes one."""
+        """A channel as the spec's BasicChannel (GET /streams adds ``is_default``)."""
         first = self.store.first_message_id(stream.stream_id)
         return {
             "stream_id": stream.stream_id,
             "name": stream.name,
             "description": stream.description,
-            "rendered_description": render_markdown(stream.description),
+            "rendered_description": self.render(stream.description),
             "invite_only": stream.invite_only,
             "is_web_public": False,
             "is_archived": False,
             "is_announcement_only": False,
-            "is_default": False,
             "is_recently_active": first is not None,
             "history_public_to_subscribers": not stream.invite_only,
             "creator_id": stream.creator_id,
@@ -154,6 +220,15 @@ class Realm:
             "message_retention_days": None,
             "stream_post_policy": 1,
             "stream_weekly_traffic": None,
+            # Zulip 10's defaults for a new channel; the creator administers it.
+            "can_add_subscribers_group": groups.GROUP_ALIASES["nobody"],
+            "can_remove_subscribers_group": groups.GROUP_ALIASES["administrators"],
+            "can_administer_channel_group": {
+                "direct_members": [stream.creator_id] if stream.creator_id is not None else [],
+                "direct_subgroups": [],
+            },
+            "can_send_message_group": groups.GROUP_ALIASES["everyone"],
+            "can_subscribe_group": groups.GROUP_ALIASES["nobody"],
         }
 
     def subscription_dict(self, stream: Stream, include_subscribers: bool = True) -> Dict[str, Any]:
@@ -252,8 +327,14 @@ class Realm:
         content: str,
         topic: Optional[str] = None,
         client: str = "API",
+        queue_id: Optional[str] = None,
+        local_id: Optional[str] = None,
     ) -> Message:
-        """Validate, store and deliver a message as POST /messages does."""
+        """Validate, store and deliver a message as POST /messages does.
+
+        ``queue_id``/``local_id`` (local echo): the sender's queue gets the
+        message event with ``local_message_id``, as Zulip's Tornado does.
+        """
         if msg_type not in ("stream", "channel", "private", "direct"):
             raise ApiError("Invalid message type")
         content = content.rstrip().lstrip("\n")
@@ -266,15 +347,41 @@ class Realm:
             stream = self.stream(self._stream_ref(to))
             if not self.can_access(sender, stream):
                 raise ApiError(f"Not authorized to send to channel '{stream.name}'")
-            subject = (topic or "").strip()
-            subject = "" if subject == "(no topic)" else subject
-            subject = truncate(subject, self.settings.max_topic_length, "…")
+            subject = self.clean_topic(topic, sending=True)
             message = self.store.add_message(sender.user_id, "stream", stream.stream_id, (), subject, content, client)
         else:
             people = {u.user_id for u in self._recipients(to)} | {sender.user_id}
             message = self.store.add_message(sender.user_id, "private", None, tuple(people), "", content, client)
-        self._deliver(message)
+        self.deliver(message, sender_queue=self._sender_queue(sender, queue_id), local_id=local_id)
         return message
+
+    def clean_topic(self, topic: Optional[str], sending: bool = False) -> str:
+        """A topic as the served feature level stores it: stripped, truncated, maybe empty.
+
+        From level 334 the empty topic is valid; from 370 "(no topic)" and the
+        realm's ``empty_topic_display_name`` mean it.  Older servers refused it
+        (when sending: "Missing topic" or "Topic can't be empty!").
+        """
+        subject = self.normalise_topic(topic or "")
+        if not subject and self.feature_level < LEVEL_EMPTY_TOPIC:
+            if sending and topic is None:
+                raise ApiError("Missing topic")
+            raise ApiError("Topic can't be empty!" if sending else "Topic can't be empty")
+        return truncate(subject, self.settings.max_topic_length, "…")
+
+    def normalise_topic(self, topic: str) -> str:
+        """Strip, and read the empty topic's aliases as "" where the served level does."""
+        subject = topic.strip()
+        if self.feature_level >= LEVEL_NO_TOPIC_ALIAS and subject == "(no topic)":
+            return ""
+        if self.feature_level >= LEVEL_EMPTY_TOPIC and subject == self.policy.empty_topic_display_name:
+            return ""
+        return subject
+
+    def _sender_queue(self, sender: User, queue_id: Optional[str]) -> Optional[EventQueue]:
+        if queue_id is None:
+            return None
+        return next((q for q in self.queues.all() if q.queue_id == queue_id and q.user_id == sender.user_id), None)
 
     @staticmethod
     def _stream_ref(to: Any) -> Any:
@@ -321,17 +428,39 @@ class Realm:
         stream = self.store.stream_by_id(message.stream_id or 0)
         return queue.all_public_streams and stream is not None and not stream.invite_only
 
-    def _deliver(self, message: Message) -> None:
-        """Push the message event to every queue whose user may see it and whose narrow fits."""
+    def deliver(
+        self, message: Message, sender_queue: Optional[EventQueue] = None, local_id: Optional[str] = None
+    ) -> None:
+        """Push the message event to every queue whose user may see it and whose narrow fits.
+
+        The sender's ``queue_id`` queue gets it even when the sender would not
+        (Zulip's ``sender_queue_id``), tagged with the client's ``local_id``.
+        """
         for queue in self.queues.all():
-            if not queue.wants("message") or not self._receives(queue, message):
+            is_sender = queue is sender_queue
+            if not queue.wants("message") or not (is_sender or self._receives(queue, message)):
                 continue
             view = self.message_dict(message, queue.user_id)
             if narrowing.matches(queue.narrow, view, queue.user_id):
                 flags = view.pop("flags")
                 if queue.apply_markdown:
-                    view.update(content=render_markdown(message.content), content_type="text/html")
-                queue.push({"type": "message", "message": view, "flags": flags})
+                    view.update(content=self.render(message.content), content_type="text/html")
+                if not queue.empty_topic_name:
+                    view["subject"] = self.topic_for_client(view["subject"], message.type, False)
+                event: Dict[str, Any] = {"type": "message", "message": view, "flags": flags}
+                if is_sender and local_id is not None:
+                    event["local_message_id"] = local_id
+                queue.push(event)
+
+    def receivers(self, message: Message) -> List[EventQueue]:
+        """Live queues whose user may see ``message`` (who gets its update events)."""
+        return [q for q in self.queues.all() if self._receives(q, message)]
+
+    def topic_for_client(self, subject: str, msg_type: str, allow_empty: bool) -> str:
+        """The empty topic as a client that cannot show it sees it (the realm's display name)."""
+        if msg_type == "stream" and subject == "" and not allow_empty and self.feature_level >= LEVEL_EMPTY_TOPIC:
+            return self.policy.empty_topic_display_name
+        return subject
 
     # --- reading -------------------------------------------------------------------
     def message_dict(
@@ -349,15 +478,20 @@ class Realm:
             "type": message.type,
             "subject": message.subject,
             "topic_links": [],
-            "content": render_markdown(message.content) if apply_markdown else message.content,
+            "content": self.render(message.content) if apply_markdown else message.content,
             "content_type": "text/html" if apply_markdown else "text/x-markdown",
             "timestamp": message.timestamp,
             "client": message.client,
             "is_me_message": message.content.startswith("/me "),
-            "reactions": [],
+            "reactions": [
+                {"emoji_name": r.emoji_name, "emoji_code": r.emoji_code, "reaction_type": r.reaction_type,
+                 "user_id": r.user_id}
+                for r in self.store.reactions([message.id])
+            ],
             "submessages": [],
             "avatar_url": avatar_url(sender_email),
         }
+        self._add_edit_fields(data, message)
         if message.type == "stream":
             stream = self.store.stream_by_id(message.stream_id or 0)
             data["stream_id"] = message.stream_id
@@ -374,6 +508,20 @@ class Realm:
         if viewer_id is not None:
             data["flags"] = self.flags(message, viewer_id)
         return data
+
+    def _add_edit_fields(self, data: Dict[str, Any], message: Message) -> None:
+        """``edit_history``, ``last_edit_timestamp`` and ``last_moved_timestamp`` as the level has them."""
+        if message.edit_history and self.policy.allow_edit_history:
+            data["edit_history"] = [dict(e) for e in message.edit_history]
+        if self.feature_level >= LEVEL_MOVED_TIMESTAMP:
+            if message.last_edit_timestamp is not None:
+                data["last_edit_timestamp"] = message.last_edit_timestamp
+            if message.last_moved_timestamp is not None:
+                data["last_moved_timestamp"] = message.last_moved_timestamp
+        else:
+            latest = max((e["timestamp"] for e in message.edit_history), default=None)
+            if latest is not None:
+                data["last_edit_timestamp"] = latest
 
     def flags(self, message: Message, viewer_id: int) -> List[str]:
         """The viewer's flags: ``read`` for own messages, mention flags from ``@**Name**``."""
@@ -457,9 +605,66 @@ class Realm:
         views = [v for v in views if narrowing.matches(terms, v, viewer.user_id)]
         if apply_markdown:
             for view in views:
-                view["content"] = render_markdown(view["content"])
+                view["content"] = self.render(view["content"])
                 view["content_type"] = "text/html"
         return views
+
+    def visible_message(self, viewer: User, message_id: int) -> Message:
+        """A message the viewer may read, or the spec's "Invalid message(s)"."""
+        message = self.store.message(message_id)
+        if message is None or not self.can_read(viewer, message):
+            raise ApiError("Invalid message(s)")
+        return message
+
+    def can_read(self, viewer: User, message: Message) -> bool:
+        """Direct messages: their participants; channel messages: anyone with channel access."""
+        if message.type == "private":
+            return viewer.user_id in message.recipients
+        stream = self.store.stream_by_id(message.stream_id or 0)
+        return stream is not None and self.can_access(viewer, stream)
+
+    def message_history(self, message: Message, allow_empty: bool) -> List[Dict[str, Any]]:
+        """GET /messages/{id}/history: the original then each edit's result, oldest first."""
+        topic, content = message.subject, message.content
+        versions: List[Dict[str, Any]] = []
+        for edit in message.edit_history:  # newest first: walk back to the original
+            version: Dict[str, Any] = {"user_id": edit["user_id"], "timestamp": edit["timestamp"]}
+            version.update(topic=topic, content=content, rendered_content=self.render(content))
+            if "prev_content" in edit:
+                version.update(prev_content=edit["prev_content"], prev_rendered_content=edit["prev_rendered_content"])
+                content = edit["prev_content"]
+            if "prev_topic" in edit:
+                version["prev_topic"] = edit["prev_topic"]
+                topic = edit["prev_topic"]
+            if "prev_stream" in edit:
+                version.update(prev_stream=edit["prev_stream"], stream=edit["stream"])
+            versions.append(version)
+        versions.append(
+            {
+                "user_id": message.sender_id,
+                "timestamp": message.timestamp,
+                "topic": topic,
+                "content": content,
+                "rendered_content": self.render(content),
+            }
+        )
+        for version in versions:
+            for key in ("topic", "prev_topic"):
+                if key in version and message.type == "stream":
+                    version[key] = self.topic_for_client(version[key], "stream", allow_empty)
+        return versions[::-1]
+
+    def topics(self, viewer: User, stream_id: int, allow_empty: bool) -> List[Dict[str, Any]]:
+        """GET /users/me/{stream_id}/topics: each topic's newest message id, newest topic first."""
+        stream = self.store.stream_by_id(stream_id)
+        if stream is None or not self.can_access(viewer, stream):
+            raise ApiError("Invalid channel ID")
+        latest: Dict[str, Tuple[int, str]] = {}
+        for message in self.store.messages():
+            if message.stream_id == stream_id and message.type == "stream":
+                latest[message.subject.lower()] = (message.id, message.subject)
+        ordered = sorted(latest.values(), reverse=True)
+        return [{"max_id": i, "name": self.topic_for_client(name, "stream", allow_empty)} for i, name in ordered]
 
     @staticmethod
     def _anchor_id(anchor: Any, views: Sequence[Dict[str, Any]]) -> int:
@@ -498,14 +703,17 @@ class Realm:
         all_public_streams: bool = False,
         apply_markdown: bool = False,
         fetch_event_types: Optional[List[str]] = None,
+        client_capabilities: Optional[Dict[str, Any]] = None,
     ) -> Dict[str, Any]:
         """POST /register: a new queue plus the initial state the client asked for."""
         queue = self.queues.register(user.user_id, event_types, terms, all_public_streams, apply_markdown)
+        capabilities = client_capabilities or {}
+        queue.empty_topic_name = bool(capabilities.get("empty_topic_name")) and self.feature_level >= LEVEL_EMPTY_TOPIC
         fetch = fetch_event_types if fetch_event_types is not None else event_types
         state: Dict[str, Any] = {
             "queue_id": queue.queue_id,
             "last_event_id": -1,
-            "zulip_feature_level": ZULIP_FEATURE_LEVEL,
+            "zulip_feature_level": self.feature_level,
             "zulip_version": ZULIP_VERSION,
             "zulip_merge_base": ZULIP_VERSION,
             "max_message_length": self.settings.max_message_length,
@@ -527,4 +735,86 @@ class Realm:
             state["realm_users"] = [self.user_dict(u) for u in self.store.users() if u.is_active]
         if wanted("stream"):
             state["streams"] = [self.stream_dict(s) for s in self.visible_streams(user)]
+        if wanted("realm"):
+            state.update(self.realm_state())
+        if wanted("realm_user_groups"):
+            state["realm_user_groups"] = groups.group_dicts(self.member(u) for u in self.store.users() if u.is_active)
         return state
+
+    # --- organisation settings ------------------------------------------------------------
+    def policy_data(self) -> Dict[str, Any]:
+        """The editing/moving settings under their API names (no ``realm_`` prefix), as the level has them."""
+        policy, level = self.policy, self.feature_level
+        topics_group = groups.parse_group_value(policy.can_move_messages_between_topics_group)
+        channels_group = groups.parse_group_value(policy.can_move_messages_between_channels_group)
+        data: Dict[str, Any] = {
+            "allow_message_editing": policy.allow_message_editing,
+            "message_content_edit_limit_seconds": policy.message_content_edit_limit_seconds,
+            "move_messages_within_stream_limit_seconds": policy.move_messages_within_stream_limit_seconds,
+            "move_messages_between_streams_limit_seconds": policy.move_messages_between_streams_limit_seconds,
+            "allow_edit_history": policy.allow_edit_history,
+        }
+        if level >= LEVEL_EDIT_TOPIC_GROUP:
+            data["can_move_messages_between_topics_group"] = topics_group
+        else:
+            data["edit_topic_policy"] = groups.policy_of(topics_group)
+        if level >= LEVEL_MOVE_CHANNELS_GROUP:
+            data["can_move_messages_between_channels_group"] = channels_group
+        else:
+            data["move_messages_between_streams_policy"] = groups.policy_of(channels_group)
+        if level >= LEVEL_RESOLVE_GROUP:
+            data["can_resolve_topics_group"] = groups.parse_group_value(policy.can_resolve_topics_group)
+        if level >= LEVEL_EMPTY_TOPIC:
+            data["empty_topic_display_name"] = policy.empty_topic_display_name
+        return data
+
+    def realm_state(self) -> Dict[str, Any]:
+        """The ``realm`` part of POST /register: ``realm_*`` keys."""
+        state = {f"realm_{key}": value for key, value in self.policy_data().items()}
+        state["realm_name"] = self.settings.realm_name
+        return state
+
+    def update_policy(self, **changes: Any) -> Dict[str, Any]:
+        """Change realm settings (validated), telling every ``realm`` queue with ``update_dict``."""
+        before = self.policy_data()
+        checked = {}
+        for name, value in changes.items():
+            name = name[len("realm_"):] if name.startswith("realm_") else name
+            if not hasattr(self.policy, name) or name.startswith("_"):
+                raise ApiError(f"Unknown realm setting '{name}'")
+            checked[name] = self._checked_setting(name, value)
+        for name, value in checked.items():  # all or nothing
+            setattr(self.policy, name, value)
+        after = self.policy_data()
+        changed = {k: v for k, v in after.items() if before.get(k) != v}
+        if changed:
+            event = {"type": "realm", "op": "update_dict", "property": "default", "data": changed}
+            for queue in self.queues.all():
+                if queue.wants("realm"):
+                    queue.push(event)
+        return after
+
+    @staticmethod
+    def _checked_setting(name: str, value: Any) -> Any:
+        if name.endswith("_group"):
+            return groups.parse_group_value(value)
+        if name.endswith("_limit_seconds"):
+            if value is None or (isinstance(value, str) and value.strip().lower() in ("none", "null", "")):
+                return None
+            try:
+                seconds = int(value)
+            except (TypeError, ValueError):
+                raise ApiError(f"Invalid {name}: {value!r} (seconds, or null for no limit)") from None
+            if seconds <= 0:
+                raise ApiError(f"Invalid {name}: {value!r} (must be positive, or null for no limit)")
+            return seconds
+        if name in ("allow_message_editing", "allow_edit_history"):
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text not in ("true", "false", "1", "0"):
+                raise ApiError(f"Invalid {name}: {value!r} (true or false)")
+            return text in ("true", "1")
+        if not isinstance(value, str) or not value.strip():
+            raise ApiError(f"Invalid {name}: {value!r}")
+        return value.strip()

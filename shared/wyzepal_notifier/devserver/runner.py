@@ -18,9 +18,9 @@ from aiohttp import web
 from .app import create_app
 from .faults import FaultInjector
 from .ratelimit import RateLimiter, RateSpec
-from .realm import Realm
+from .realm import NOTIFICATION_BOT, Realm
 from .requestlog import RequestLog, RequestRecord
-from .settings import Settings
+from .settings import ZULIP_FEATURE_LEVEL, Settings
 from .state import ServerState
 from .store import Store
 
@@ -60,14 +60,21 @@ class DevServer:
         heartbeat_seconds: float = 50.0,
         queue_timeout: float = 600.0,
         realm_name: str = "WyzePal Dev",
+        feature_level: int = ZULIP_FEATURE_LEVEL,
+        realm: Optional[Dict[str, Any]] = None,
     ) -> None:
         self.host = host
         self.port = port
         self.settings = Settings(
-            realm_name=realm_name, heartbeat_seconds=heartbeat_seconds, queue_timeout=queue_timeout
+            realm_name=realm_name,
+            heartbeat_seconds=heartbeat_seconds,
+            queue_timeout=queue_timeout,
+            feature_level=feature_level,
         )
         self.store = Store(db or ":memory:")
         self.realm = Realm(self.store, self.settings)
+        if realm:
+            self.realm.update_policy(**realm)
         self.faults = FaultInjector()
         self.state = ServerState(self.realm, self.faults, RateLimiter(rate_limit), RequestLog())
         self._loop: Optional[asyncio.AbstractEventLoop] = None
@@ -161,6 +168,7 @@ class DevServer:
             await runner.cleanup()
             raise
         self.port = runner.addresses[0][1]
+        self.realm.site_url = self.site
         self._runner = runner
 
     def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -201,11 +209,15 @@ class DevServer:
         full_name: Optional[str] = None,
         bot: bool = True,
         subscribe: bool = True,
+        role: Any = "member",
     ) -> Tuple[str, str]:
-        """Create (or update) a user, subscribed to every channel; returns ``(email, key)``."""
+        """Create (or update) a user, subscribed to every channel; returns ``(email, key)``.
+
+        ``role``: ``owner``, ``admin``, ``moderator``, ``member`` (default) or ``guest``.
+        """
 
         def add() -> Tuple[str, str]:
-            user = self.realm.add_user(email, api_key, full_name, bot)
+            user = self.realm.add_user(email, api_key, full_name, bot, role)
             if subscribe:
                 for stream in self.store.streams():
                     self.realm.subscribe_users(stream, [user])
@@ -242,8 +254,8 @@ class DevServer:
         return self.realm.user(email).api_key
 
     def credentials(self) -> List[Tuple[str, str]]:
-        """``(email, api_key)`` of every user."""
-        return [(u.email, u.api_key) for u in self.store.users()]
+        """``(email, api_key)`` of every user (bar the Notification Bot, whose key nobody uses)."""
+        return [(u.email, u.api_key) for u in self.store.users() if u.email != NOTIFICATION_BOT[0]]
 
     def wyzepalrc(self, email: Optional[str] = None) -> str:
         """A ready ``wyzepalrc`` ([api] email, key, site) for a user (default: the first)."""
@@ -298,6 +310,43 @@ class DevServer:
             if time.monotonic() > deadline:
                 raise AssertionError(f"expected {count} message(s), found {len(found)}: {found!r}")
             time.sleep(0.01)
+
+    def message(self, message_id: int, apply_markdown: bool = False) -> Dict[str, Any]:
+        """One stored message in the API shape (raw content unless ``apply_markdown``)."""
+        found = self.store.message(message_id)
+        if found is None:
+            raise KeyError(message_id)
+        return self.realm.message_dict(found, apply_markdown=apply_markdown)
+
+    def backdate_message(self, message_id: int, seconds: float) -> None:
+        """Make a message ``seconds`` older (to test edit and move time limits without waiting)."""
+        found = self.store.message(message_id)
+        if found is None:
+            raise KeyError(message_id)
+        self.store.update_message(message_id, timestamp=int(found.timestamp - seconds))
+
+    # --- organisation settings ------------------------------------------------------------
+    def set_realm(self, **settings: Any) -> Dict[str, Any]:
+        """Change editing/moving settings (e.g. ``message_content_edit_limit_seconds=None``,
+        ``can_move_messages_between_topics_group="admins"``); queues get ``realm`` events.
+
+        Returns every such setting as ``POST /register`` names them (without ``realm_``).
+        """
+        return self._call(lambda: self.realm.update_policy(**settings))
+
+    @property
+    def realm_settings(self) -> Dict[str, Any]:
+        """The editing/moving settings as the served feature level reports them."""
+        return self.realm.policy_data()
+
+    @property
+    def feature_level(self) -> int:
+        """The API feature level served."""
+        return self.settings.feature_level
+
+    @feature_level.setter
+    def feature_level(self, level: int) -> None:
+        self.settings.feature_level = int(level)
 
     # --- events ------------------------------------------------------------------------
     def queue_ids(self) -> List[str]:

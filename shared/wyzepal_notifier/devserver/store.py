@@ -6,11 +6,12 @@ can both use it; every statement is short, so nobody waits long.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -20,7 +21,8 @@ CREATE TABLE IF NOT EXISTS users (
     api_key TEXT NOT NULL,
     is_bot INTEGER NOT NULL DEFAULT 1,
     is_active INTEGER NOT NULL DEFAULT 1,
-    date_joined REAL NOT NULL
+    date_joined REAL NOT NULL,
+    role INTEGER NOT NULL DEFAULT 400
 );
 CREATE TABLE IF NOT EXISTS streams (
     stream_id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -44,9 +46,29 @@ CREATE TABLE IF NOT EXISTS messages (
     subject TEXT NOT NULL DEFAULT '',
     content TEXT NOT NULL,
     timestamp INTEGER NOT NULL,
-    client TEXT NOT NULL DEFAULT 'API'
+    client TEXT NOT NULL DEFAULT 'API',
+    edit_history TEXT NOT NULL DEFAULT '[]',
+    last_edit_timestamp INTEGER,
+    last_moved_timestamp INTEGER
+);
+CREATE TABLE IF NOT EXISTS reactions (
+    message_id INTEGER NOT NULL,
+    user_id INTEGER NOT NULL,
+    emoji_name TEXT NOT NULL,
+    emoji_code TEXT NOT NULL,
+    reaction_type TEXT NOT NULL,
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    UNIQUE (message_id, user_id, emoji_code, reaction_type)
 );
 """
+
+#: Columns added after the first release: (table, column, declaration), so older --db files open.
+_ADDED_COLUMNS = (
+    ("users", "role", "INTEGER NOT NULL DEFAULT 400"),
+    ("messages", "edit_history", "TEXT NOT NULL DEFAULT '[]'"),
+    ("messages", "last_edit_timestamp", "INTEGER"),
+    ("messages", "last_moved_timestamp", "INTEGER"),
+)
 
 
 @dataclass(frozen=True)
@@ -60,6 +82,7 @@ class User:
     is_bot: bool
     is_active: bool
     date_joined: float
+    role: int = 400
 
 
 @dataclass(frozen=True)
@@ -87,11 +110,26 @@ class Message:
     content: str
     timestamp: int
     client: str
+    #: Newest first, as the spec's ``edit_history``.
+    edit_history: Tuple[Dict[str, Any], ...] = ()
+    last_edit_timestamp: Optional[int] = None
+    last_moved_timestamp: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class Reaction:
+    """One user's emoji on one message."""
+
+    message_id: int
+    user_id: int
+    emoji_name: str
+    emoji_code: str
+    reaction_type: str
 
 
 # Rows are read with SELECT *: the column order of _SCHEMA is the field order below.
 def _user(row: Any) -> User:
-    return User(row[0], row[1], row[2], row[3], bool(row[4]), bool(row[5]), row[6])
+    return User(row[0], row[1], row[2], row[3], bool(row[4]), bool(row[5]), row[6], row[7])
 
 
 def _stream(row: Any) -> Stream:
@@ -100,7 +138,8 @@ def _stream(row: Any) -> Stream:
 
 def _message(row: Any) -> Message:
     recipients = tuple(int(x) for x in row[4].split(",") if x)
-    return Message(row[0], row[1], row[2], row[3], recipients, row[5], row[6], row[7], row[8])
+    history = tuple(json.loads(row[9] or "[]"))
+    return Message(*row[:4], recipients, *row[5:9], history, row[10], row[11])
 
 
 class Store:
@@ -110,7 +149,15 @@ class Store:
         self.path = path
         self._lock = threading.RLock()
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._migrate()
         self._db.executescript(_SCHEMA)
+
+    def _migrate(self) -> None:
+        """Add the columns a database made by an older dev server lacks."""
+        for table, column, declaration in _ADDED_COLUMNS:
+            columns = [r[1] for r in self._db.execute(f"PRAGMA table_info({table})").fetchall()]
+            if columns and column not in columns:
+                self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
 
     def close(self) -> None:
         """Close the database; the store is unusable afterwards."""
@@ -126,19 +173,19 @@ class Store:
             return self._db.execute(sql, args)
 
     # --- users -----------------------------------------------------------------
-    def add_user(self, email: str, full_name: str, api_key: str, is_bot: bool) -> User:
-        """Create a user, or update name and key of the one with this email."""
+    def add_user(self, email: str, full_name: str, api_key: str, is_bot: bool, role: int = 400) -> User:
+        """Create a user, or update name, key and role of the one with this email."""
         with self._lock:
             existing = self.user_by_email(email)
             if existing is not None:
                 self._execute(
-                    "UPDATE users SET full_name = ?, api_key = ?, is_bot = ? WHERE user_id = ?",
-                    (full_name, api_key, int(is_bot), existing.user_id),
+                    "UPDATE users SET full_name = ?, api_key = ?, is_bot = ?, role = ? WHERE user_id = ?",
+                    (full_name, api_key, int(is_bot), role, existing.user_id),
                 )
                 return self.user_by_id(existing.user_id)  # type: ignore[return-value]
             cur = self._execute(
-                "INSERT INTO users (email, full_name, api_key, is_bot, date_joined) VALUES (?, ?, ?, ?, ?)",
-                (email, full_name, api_key, int(is_bot), time.time()),
+                "INSERT INTO users (email, full_name, api_key, is_bot, date_joined, role) VALUES (?, ?, ?, ?, ?, ?)",
+                (email, full_name, api_key, int(is_bot), time.time(), role),
             )
             return self.user_by_id(int(cur.lastrowid or 0))  # type: ignore[return-value]
 
@@ -268,5 +315,59 @@ class Store:
         return rows[0][0] if rows and rows[0][0] is not None else -1
 
     def clear_messages(self) -> None:
-        """Delete every message (ids keep increasing, as on a real server)."""
-        self._execute("DELETE FROM messages")
+        """Delete every message and reaction (ids keep increasing, as on a real server)."""
+        with self._lock:
+            self._execute("DELETE FROM messages")
+            self._execute("DELETE FROM reactions")
+
+    def topic_messages(self, stream_id: int, topic: str) -> List[Message]:
+        """A channel topic's messages (topic case-insensitive, as Zulip), oldest first."""
+        rows = self._query(
+            "SELECT * FROM messages WHERE stream_id = ? AND subject = ? COLLATE NOCASE ORDER BY id",
+            (stream_id, topic),
+        )
+        return [_message(r) for r in rows]
+
+    def update_message(self, message_id: int, **fields: Any) -> None:
+        """Set ``subject``, ``content``, ``stream_id``, ``timestamp``, ``edit_history`` or the edit times."""
+        allowed = {"subject", "content", "stream_id", "timestamp", "edit_history", "last_edit_timestamp",
+                   "last_moved_timestamp"}
+        if not fields or not set(fields) <= allowed:
+            raise ValueError(f"cannot update {sorted(set(fields) - allowed)}")
+        values = [json.dumps(list(v)) if k == "edit_history" else v for k, v in fields.items()]
+        assignments = ", ".join(f"{k} = ?" for k in fields)
+        self._execute(f"UPDATE messages SET {assignments} WHERE id = ?", (*values, message_id))  # noqa: S608
+
+    # --- reactions ---------------------------------------------------------------
+    def add_reaction(self, reaction: Reaction) -> bool:
+        """Store a reaction; False when this user already reacted with this emoji."""
+        cur = self._execute(
+            "INSERT OR IGNORE INTO reactions (message_id, user_id, emoji_name, emoji_code, reaction_type)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (reaction.message_id, reaction.user_id, reaction.emoji_name, reaction.emoji_code, reaction.reaction_type),
+        )
+        return cur.rowcount == 1
+
+    def remove_reaction(self, message_id: int, user_id: int, emoji_code: str, reaction_type: str) -> Optional[Reaction]:
+        """Delete a reaction and return it; None when there was none."""
+        with self._lock:
+            found = [r for r in self.reactions([message_id]) if
+                     (r.user_id, r.emoji_code, r.reaction_type) == (user_id, emoji_code, reaction_type)]
+            if not found:
+                return None
+            self._execute(
+                "DELETE FROM reactions WHERE message_id = ? AND user_id = ? AND emoji_code = ? AND reaction_type = ?",
+                (message_id, user_id, emoji_code, reaction_type),
+            )
+            return found[0]
+
+    def reactions(self, message_ids: Iterable[int]) -> List[Reaction]:
+        """Reactions to these messages, in the order they were added."""
+        ids: Sequence[int] = list(message_ids)
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        columns = "message_id, user_id, emoji_name, emoji_code, reaction_type"
+        sql = f"SELECT {columns} FROM reactions WHERE message_id IN ({marks}) ORDER BY seq"  # noqa: S608 - placeholders
+        rows = self._query(sql, tuple(ids))
+        return [Reaction(*r) for r in rows]
