@@ -26,7 +26,7 @@ from wyzepal_notifier.config import Field
 
 #: Short names, as a configuration's own ``stream``/``topic`` keys.
 ALIASES = {"stream": "STREAM_FOR_NOTIFICATIONS", "channel": "STREAM_FOR_NOTIFICATIONS", "site": "WYZEPAL_SITE",
-           "user": "WYZEPAL_USER", "name": "REPOSITORY_NAME"}
+           "user": "WYZEPAL_USER", "apikey": "WYZEPAL_API_KEY", "name": "REPOSITORY_NAME"}
 #: Settings git config may not hold: a secret anyone who reads the repository could see, and code.
 FILE_ONLY = {"WYZEPAL_API_KEY": "keep the API key in the config file (chmod 600), never in git config",
              "CONFIGURATIONS": "CONFIGURATIONS is a list of dicts: set it in the config file",
@@ -60,7 +60,7 @@ def settings_from_git(pairs: Iterable[tuple[str, str]], fields: Iterable[Field])
         variable = key[len("wyzepal."):]
         field = by_key.get(_key(variable))
         if field is None:
-            known = sorted({f"wyzepal.{name}" for name in ALIASES} | {"wyzepal.config"})
+            known = sorted({f"wyzepal.{name}" for name in ALIASES if name != "apikey"} | {"wyzepal.config"})
             raise ConfigError("is not a setting", path="git config", key=key,
                               fix=f"use a setting's name without underscores (wyzepal.maxCommits) or one of "
                                   f"{', '.join(known)}; remove it with: git config --unset {key}")
