@@ -55,6 +55,7 @@ NOTIFY_STARTED = False         # a build started
 NOTIFY_SUCCESS = False         # a success after a success
 NOTIFY_FIRST_FAILURE = True    # a failure after a success (or the first build)
 NOTIFY_STILL_FAILING = True    # a failure after a failure: says for how long and how many builds
+NOTIFY_REGRESSION = True       # still failing (or unstable), but more or other tests fail: names the new ones
 NOTIFY_BACK_TO_NORMAL = True   # a success after failures: says after how long
 NOTIFY_UNSTABLE = True         # tests failed (Jenkins' yellow)
 NOTIFY_ABORTED = False
@@ -63,6 +64,10 @@ NOTIFY_NOT_BUILT = False
 # How much detail: changes listed before "… and N more", failing tests named (with links).
 MAX_CHANGES = 5
 MAX_FAILED_TESTS = 5
+# A failed pipeline names the stage that failed (from Jenkins' pipeline REST API, one request).
+# The console's last lines for a failed or aborted build, in a code block (0: none; one
+# or two small requests, never the whole log):
+LOG_LINES = 0
 
 # --- Mentions -------------------------------------------------------------------------------
 # Mention the people whose changes broke the build (first failure, still failing,
@@ -70,6 +75,10 @@ MAX_FAILED_TESTS = 5
 # WyzePal full names; "Name|id" names one exact user. People not in the table are
 # named without a mention.
 MENTION_CULPRITS = False
+# Tell the breaker: on a first failure, a direct message to each culprit who is a chat
+# user (mapped in USERS, or whose commit/Jenkins email is a chat user's email). Nobody
+# else is ever written to, and each broken streak is told once.
+DIRECT_MESSAGE_BREAKERS = False
 USERS = {
     # "alice": "Alice Liddell",
     # "bob@example.com": "Bob Stone|12",
@@ -92,6 +101,9 @@ MESSAGE_TEMPLATES = {
 WATCH_JOBS = ["*"]
 IGNORE_JOBS = []
 POLL_INTERVAL = 30  # seconds; one request per poll when nothing happened
+# A pipeline waiting at an `input` step is announced with its question and choices
+# (one request per poll for each running pipeline build); see `approve` below.
+NOTIFY_INPUT = True
 # What it has announced, so a restart neither repeats nor misses a build.
 # Default: wyzepal_jenkins_watch_state.json beside this file.
 # STATE_PATH = "/var/lib/wyzepal-jenkins/state.json"

@@ -67,6 +67,8 @@ class Job(Item):
         self.builds: dict[int, Build] = {}
         self.next_number = 1
         self.disabled = False
+        #: e.g. a multibranch PR job's ``ObjectMetadataAction``/``ContributorMetadataAction``.
+        self.actions: list[dict[str, Any]] = []
         self.cls = "org.jenkinsci.plugins.workflow.job.WorkflowJob" if pipeline else "hudson.model.FreeStyleProject"
 
     # -- state -----------------------------------------------------------------
@@ -109,7 +111,7 @@ class Job(Item):
 
         queued = self.jenkins.queue.item_for(self)
         return {
-            "actions": [], "description": "", "displayName": self.name, "displayNameOrNull": None,
+            "actions": list(self.actions), "description": "", "displayName": self.name, "displayNameOrNull": None,
             "fullDisplayName": self.full_display_name, "fullName": self.full_name, "name": self.name,
             "url": self.url, "buildable": not self.disabled, "builds": builds[:100], "color": self.color,
             "firstBuild": builds[-1] if builds else None, "healthReport": [], "inQueue": queued is not None,

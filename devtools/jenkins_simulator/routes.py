@@ -1,6 +1,7 @@
 """What each Jenkins URL answers: JSON API, build triggers, auth and CSRF answers."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Optional, Union
 from urllib.parse import parse_qs, unquote
@@ -84,13 +85,17 @@ def _special(jenkins: Jenkins, request: Request, segments: list[str]) -> Optiona
 def _item(jenkins: Jenkins, request: Request, item: Item, rest: list[str]) -> Answer:
     if rest == ["api", "json"]:
         return _export(item, request)
-    if not isinstance(item, Job) or not rest:
+    if not rest:  # the item's page, where Jenkins redirects after a POST
+        return Answer(200, f"<html><body>{item.full_display_name} [Jenkins]</body></html>")
+    if not isinstance(item, Job):
         return _not_found()
     if rest in (["build"], ["buildWithParameters"]):
         return _trigger(jenkins, request, item, with_parameters=rest[0] == "buildWithParameters")
     build = _find_build(item, rest[0])
     if build is None:
         return _not_found()
+    if not rest[1:]:
+        return Answer(200, f"<html><body>{item.full_display_name} #{build.number} [Jenkins]</body></html>")
     if rest[1:] == ["api", "json"]:
         return _export(build, request)
     if rest[1:] == ["testReport", "api", "json"]:
@@ -98,8 +103,126 @@ def _item(jenkins: Jenkins, request: Request, item: Item, rest: list[str]) -> An
             return _not_found()
         return Answer(200, build.test_report())
     if rest[1:] == ["consoleText"]:
-        return Answer(200, f"Started\nFinished: {build.result or 'IN PROGRESS'}\n")
+        return Answer(200, build.log, {"Content-Type": "text/plain;charset=utf-8"})
+    if rest[1:] == ["logText", "progressiveText"]:
+        return _progressive(build, request)
+    if rest[1:] == ["wfapi", "describe"] and item.pipeline:
+        return Answer(200, build.describe())
+    if rest[1:] == ["wfapi", "pendingInputActions"] and item.pipeline:
+        path = "/" + build.url[len(jenkins.url):]
+        return Answer(200, [step.pending_action(path) for step in build.waiting_inputs()])
+    if rest[1:] == ["input", "api", "json"] and build.inputs:
+        return _export(_InputAction(build), request)
+    if len(rest) == 4 and rest[1] == "input":
+        return _answer_input(build, request, rest[2], rest[3])
+    if rest[1:] in (["stop"], ["submitDescription"]):
+        return _act_on_build(jenkins, request, build, rest[1])
     return _not_found()
+
+
+class _InputAction(Node):
+    """``/job/<j>/<n>/input/api/json``: the run's waiting input steps (``InputAction.getExecutions``)."""
+
+    cls = "org.jenkinsci.plugins.workflow.support.steps.input.InputAction"
+
+    def __init__(self, build: Build) -> None:
+        self.build = build
+
+    def summary(self) -> dict[str, Any]:
+        return {}
+
+    def full(self) -> dict[str, Any]:
+        executions = [{"_class": "org.jenkinsci.plugins.workflow.support.steps.input.InputStepExecution",
+                       "id": step.id, "settled": step.outcome is not None,
+                       "input": {"_class": "org.jenkinsci.plugins.workflow.support.steps.input.InputStep",
+                                 "id": step.id, "message": step.message, "ok": step.ok, "submitter": step.submitter,
+                                 "parameters": [{"name": name} for name in step.parameters]}}
+                      for step in self.build.waiting_inputs()]
+        return {"displayName": "Paused for Input", "executions": executions,
+                "waitingForInput": bool(executions)}
+
+
+def _progressive(build: Build, request: Request) -> Answer:
+    """``logText/progressiveText?start=N``: the log from byte N, with its size in ``X-Text-Size``."""
+    data = build.log.encode("utf-8")
+    try:
+        start = int(request.param("start") or 0)
+    except ValueError:
+        start = 0
+    start = min(max(0, start), len(data))
+    headers = {"X-Text-Size": str(len(data)), "Content-Type": "text/plain;charset=utf-8"}
+    if build.building:
+        headers["X-More-Data"] = "true"
+    return Answer(200, data[start:].decode("utf-8", "replace"), headers)
+
+
+def _may_act(jenkins: Jenkins, request: Request, what: str) -> Optional[Answer]:
+    if request.method != "POST":
+        return Answer(405, "This URL requires POST")
+    if request.user is None or not request.user.can_build:
+        who = request.user.id if request.user else "anonymous"
+        return Answer(403, f"{who} is missing the {what} permission")
+    if request.crumb is not None and request.crumb != jenkins.crumb:
+        return Answer(403, "No valid crumb was included in the request")
+    return None
+
+
+def _act_on_build(jenkins: Jenkins, request: Request, build: Build, action: str) -> Answer:
+    refusal = _may_act(jenkins, request, "Job/Cancel" if action == "stop" else "Run/Update")
+    if refusal is not None:
+        return refusal
+    if action == "stop":
+        if build.building:
+            for step in build.waiting_inputs():
+                step.outcome = ("abort", {}, request.user.id if request.user else "")
+            build.log += f"Aborted by {request.user.full_name if request.user else 'anonymous'}\n"
+            build.finish("ABORTED")
+        return Answer(302, "", {"Location": build.url})
+    build.description = request.param("description") or None
+    return Answer(302, "", {"Location": build.url})
+
+
+def _answer_input(build: Build, request: Request, input_id: str, verb: str) -> Answer:
+    """``input/<id>/proceedEmpty``, ``submit`` (``json`` + ``proceed``), ``proceed`` and ``abort``.
+
+    As pipeline-input-step's ``InputStepExecution``: the caller must be allowed to
+    build and be in ``submitter`` (when set); parameters come as
+    ``json={"parameter": [{"name": ..., "value": ...}]}``.
+    """
+    step = next((s for s in build.waiting_inputs() if s.id == input_id), None)
+    if step is None or verb not in ("proceedEmpty", "submit", "proceed", "abort"):
+        return _not_found()
+    refusal = _may_act(build.job.jenkins, request, "Job/Build")
+    if refusal is not None:
+        return refusal
+    user = request.user
+    assert user is not None
+    if step.submitter and user.id.lower() not in [s.strip().lower() for s in step.submitter.split(",")]:
+        return Answer(403, f"You need to be {step.submitter} (or have Job/Cancel permissions) to submit this.")
+    if verb == "abort" or (verb == "submit" and request.param("proceed") is None):
+        step.outcome = ("abort", {}, user.id)
+        build.log += f"Rejected by {user.full_name}\n"
+        build.finish("ABORTED")
+        return Answer(200, "")
+    values = dict(step.parameters)
+    if verb != "proceedEmpty":
+        try:
+            submitted = json.loads(request.param("json") or "{}").get("parameter") or []
+            if isinstance(submitted, dict):
+                submitted = [submitted]
+            for entry in submitted:
+                if entry["name"] not in step.parameters:
+                    return Answer(500, f"java.lang.IllegalArgumentException: No such parameter definition: "
+                                       f"{entry['name']}")
+                values[entry["name"]] = str(entry.get("value"))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return Answer(400, "Bad json")
+    step.outcome = ("proceed", values, user.id)
+    build.log += f"Approved by {user.full_name}\n"
+    for stage in build.stages:
+        if stage.status == "PAUSED_PENDING_INPUT":
+            stage.status = "IN_PROGRESS"
+    return Answer(200, "")
 
 
 def _find_build(job: Job, name: str) -> Optional[Build]:

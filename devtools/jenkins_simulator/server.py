@@ -185,12 +185,13 @@ def _handler_for(simulator: JenkinsSimulator) -> type[BaseHTTPRequestHandler]:
                 payload = result.body.encode("utf-8")
                 content_type = "text/html;charset=utf-8"
             self.send_response(result.status)
-            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Type", result.headers.get("Content-Type", content_type))
             self.send_header("Content-Length", str(len(payload)))
             self.send_header("X-Jenkins", simulator.jenkins.version)
             self.send_header("X-Hudson", "1.395")
             for name, value in result.headers.items():
-                self.send_header(name, value)
+                if name != "Content-Type":
+                    self.send_header(name, value)
             self.end_headers()
             self.wfile.write(payload)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 from jenkinsrig import jenkins_env
-from wyzepal_jenkins.build.model import Build
+from wyzepal_jenkins.build.model import Build, FailedTest, TestSummary
 from wyzepal_jenkins.integration import JenkinsIntegration
 from wyzepal_jenkins.kinds import KINDS
 from wyzepal_jenkins.message import render
@@ -14,10 +14,14 @@ from devtools.jenkins_simulator import Change, TestCase
 #: A build of each kind: (result, the previous decisive result).
 EXAMPLES = {
     "started": (None, "SUCCESS"), "success": ("SUCCESS", "SUCCESS"), "first_failure": ("FAILURE", "SUCCESS"),
-    "still_failing": ("FAILURE", "FAILURE"), "back_to_normal": ("SUCCESS", "FAILURE"),
+    "still_failing": ("FAILURE", "FAILURE"), "regression": ("UNSTABLE", "FAILURE"),
+    "back_to_normal": ("SUCCESS", "FAILURE"),
     "unstable": ("UNSTABLE", "SUCCESS"), "aborted": ("ABORTED", "FAILURE"), "not_built": ("NOT_BUILT", "SUCCESS"),
 }
-ON_BY_DEFAULT = {"first_failure", "still_failing", "back_to_normal", "unstable"}
+ON_BY_DEFAULT = {"first_failure", "still_failing", "regression", "back_to_normal", "unstable"}
+#: A test that fails now and did not before: what makes a still broken build a regression.
+NEW_FAILURE = TestSummary(passed=1, failed=1, skipped=0, failures=(FailedTest("T.test_new"),),
+                          new_failures=(FailedTest("T.test_new"),), new_failed=1)
 
 
 def announced_kinds(config) -> set[str]:
@@ -26,7 +30,7 @@ def announced_kinds(config) -> set[str]:
     kinds = set()
     for kind, (result, previous) in EXAMPLES.items():
         build = Build("app", 7, url="https://jenkins.example.com/job/app/7/", result=result,
-                      previous_result=previous)
+                      previous_result=previous, tests=NEW_FAILURE if kind == "regression" else None)
         assert build.kind == kind
         if render(conf, build.event()) is not None:
             kinds.add(kind)
@@ -37,7 +41,7 @@ def test_every_kind_has_an_example():
     assert set(EXAMPLES) == set(KINDS)
 
 
-def test_the_default_switches_are_failures_still_failing_back_to_normal_and_unstable(write_config):
+def test_the_default_switches_are_failures_still_failing_regressions_back_to_normal_and_unstable(write_config):
     assert announced_kinds(write_config()) == ON_BY_DEFAULT
 
 

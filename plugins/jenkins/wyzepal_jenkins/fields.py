@@ -16,6 +16,10 @@ def _positive(value: float) -> Optional[str]:
     return None if value > 0 else "must be more than 0"
 
 
+def _not_negative(value: int) -> Optional[str]:
+    return None if value >= 0 else "must be 0 or more"
+
+
 def _templates(value: dict[str, Any]) -> Optional[str]:
     for key, template in value.items():
         if key not in KINDS and key not in RESULTS:
@@ -38,7 +42,7 @@ def _globs(value: list) -> Optional[str]:
 
 
 NOTIFY_DEFAULTS = {
-    "started": False, "success": False, "first_failure": True, "still_failing": True,
+    "started": False, "success": False, "first_failure": True, "still_failing": True, "regression": True,
     "back_to_normal": True, "unstable": True, "aborted": False, "not_built": False,
 }
 
@@ -59,8 +63,14 @@ JENKINS_FIELDS = [
     Field("MENTION_CULPRITS", bool, default=False, help="mention the people whose changes broke the build"),
     Field("USERS", dict, default={}, check=_users, expects="a dict of Jenkins user id, name or email to WyzePal name",
           help='e.g. {"alice": "Alice Smith", "bob@example.com": "Bob Jones|12"}'),
+    Field("DIRECT_MESSAGE_BREAKERS", bool, default=False,
+          help="on a first failure, write directly to each culprit who is a chat user (USERS or same email)"),
     Field("MAX_CHANGES", int, default=5, help="changes listed before '… and N more'"),
     Field("MAX_FAILED_TESTS", int, default=5, help="failing tests listed by name"),
+    Field("LOG_LINES", int, default=0, check=_not_negative,
+          help="last lines of the console shown for a failed or aborted build (0: none)"),
+    Field("NOTIFY_INPUT", bool, default=True,
+          help="the watcher announces a pipeline waiting at an input step, with its question and choices"),
     Field("MESSAGE_TEMPLATES", dict, default={}, check=_templates,
           expects="a dict of result or kind to a template string",
           help='e.g. {"FAILURE": "{marker} {link} broke: {changes}"}; see the template file'),

@@ -43,6 +43,12 @@ class JenkinsIntegration(Integration):
         queued = self.notify(build.event(), counting)
         return len(rendered), queued
 
+    def tell_breakers(self, build: Build) -> int:
+        """Direct messages to the culprits of a first failure who are chat users (DIRECT_MESSAGE_BREAKERS)."""
+        from .message.breakers import tell
+
+        return tell(self, build)
+
     def jenkins_api(self, *, url: Optional[str] = None, env: Optional[Mapping[str, str]] = None,
                     retries: int = 0) -> JenkinsAPI:
         """Jenkins as configured: ``url`` > JENKINS_URL in the file > $JENKINS_URL; env credentials win."""

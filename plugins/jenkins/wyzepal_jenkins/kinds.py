@@ -8,13 +8,21 @@ RESULTS = ("SUCCESS", "UNSTABLE", "FAILURE", "NOT_BUILT", "ABORTED")
 #: Results that say something about the code (aborted and not built ones do not).
 DECISIVE = ("SUCCESS", "UNSTABLE", "FAILURE")
 
-KINDS = ("started", "success", "first_failure", "still_failing", "back_to_normal", "unstable", "aborted", "not_built")
+KINDS = ("started", "success", "first_failure", "still_failing", "regression", "back_to_normal", "unstable",
+         "aborted", "not_built")
+_UNSUCCESSFUL = ("FAILURE", "UNSTABLE")
 
 
-def classify(result: Optional[str], previous: Optional[str]) -> str:
-    """The kind of a build with ``result`` (None while running) after a ``previous`` decisive result."""
+def classify(result: Optional[str], previous: Optional[str], *, new_failures: bool = False) -> str:
+    """The kind of a build with ``result`` (None while running) after a ``previous`` decisive result.
+
+    ``new_failures``: tests fail now that did not fail in the build before. A
+    build that stays broken but breaks more is a ``regression``, not more of the same.
+    """
     if result is None:
         return "started"
+    if new_failures and result in _UNSUCCESSFUL and previous in _UNSUCCESSFUL:
+        return "regression"
     if result == "SUCCESS":
         return "back_to_normal" if previous in ("FAILURE", "UNSTABLE") else "success"
     if result == "FAILURE":

@@ -1,5 +1,6 @@
 """Jenkins' REST API, through python-jenkins."""
 from .client import JenkinsAPI, item_path
-from .errors import JenkinsError, JenkinsRefused, JenkinsUnavailable, NotFound
+from .errors import JenkinsError, JenkinsRefused, JenkinsRejected, JenkinsUnavailable, NotFound
 
-__all__ = ["JenkinsAPI", "JenkinsError", "JenkinsRefused", "JenkinsUnavailable", "NotFound", "item_path"]
+__all__ = ["JenkinsAPI", "JenkinsError", "JenkinsRefused", "JenkinsRejected", "JenkinsUnavailable", "NotFound",
+           "item_path"]

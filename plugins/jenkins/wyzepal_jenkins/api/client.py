@@ -12,13 +12,14 @@ would never be announced. ``get_info`` keeps 404 (NotFound) apart from 5xx
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, Optional, TypeVar
-from urllib.parse import urlsplit, urlunsplit
+import json
+from typing import Any, Callable, Mapping, Optional, TypeVar
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import jenkins
 import requests
 
-from .errors import JenkinsError, JenkinsRefused, JenkinsUnavailable, NotFound
+from .errors import JenkinsError, JenkinsRefused, JenkinsRejected, JenkinsUnavailable, NotFound
 
 T = TypeVar("T")
 BUILD_HISTORY_TREE = "builds[number,result,timestamp,duration,building]{0,%d}"
@@ -39,6 +40,10 @@ def _translated(method: Callable[..., T]) -> Callable[..., T]:
             raise self._explain(str(exc), method.__name__, args) from None
         except requests.HTTPError as exc:
             status = exc.response.status_code if exc.response is not None else 0
+            if 400 <= status < 500:  # 401, 403 and 404 python-jenkins turned into its own errors already
+                said = _first_line(exc.response.text if exc.response is not None else "")
+                raise JenkinsRejected(f"{self.shown_url} refused {method.__name__}: HTTP {status}"
+                                      + (f" ({said})" if said else ""), status) from None
             raise JenkinsUnavailable(f"{self.shown_url} answered HTTP {status}") from None
         except (requests.RequestException, OSError):
             raise JenkinsUnavailable(f"{self.shown_url} could not be reached (connection failed)") from None
@@ -133,17 +138,107 @@ class JenkinsAPI:
     def queue_item(self, item_id: int) -> dict[str, Any]:
         return self._info(f"queue/item/{int(item_id)}", "?depth=0")
 
+    @_translated
+    def stages(self, name: str, number: int) -> dict[str, Any]:
+        """The pipeline's stages and their status (pipeline-rest-api's ``wfapi/describe``)."""
+        return self._json("GET", f"{item_path(name)}/{int(number)}/wfapi/describe")
+
+    @_translated
+    def pending_inputs(self, name: str, number: int) -> list[dict[str, Any]]:
+        """The ``input`` steps the build waits at (``wfapi/pendingInputActions``): id, message, inputs."""
+        return self._json("GET", f"{item_path(name)}/{int(number)}/wfapi/pendingInputActions") or []
+
+    @_translated
+    def input_submitters(self, name: str, number: int) -> dict[str, Optional[str]]:
+        """Input id to its ``submitter`` setting (None: anyone who may build), from the run's ``input`` action."""
+        tree = "executions[id,settled,input[id,submitter]]"
+        data = self._info(f"{item_path(name)}/{int(number)}/input", f"?tree={tree}")
+        return {str(entry["input"]["id"]): entry["input"].get("submitter")
+                for entry in data.get("executions") or [] if isinstance(entry.get("input"), Mapping)}
+
+    @_translated
+    def log_tail(self, name: str, number: int, max_bytes: int = 65536) -> str:
+        """The end of the console log, without downloading all of it.
+
+        ``logText/progressiveText`` with a ``start`` past the end answers nothing
+        but the log's size (``X-Text-Size``); a second request reads the tail.
+        """
+        path = f"{item_path(name)}/{int(number)}/logText/progressiveText"
+        size = int(self._raw("GET", f"{path}?start={2 ** 62}").headers.get("X-Text-Size") or 0)
+        tail = self._raw("GET", f"{path}?start={max(0, size - max_bytes)}")
+        tail.encoding = tail.encoding or "utf-8"
+        return tail.text
+
     # -- acting ----------------------------------------------------------------
 
     @_translated
     def start(self, name: str, parameters: Optional[dict[str, str]] = None) -> int:
-        """Queue a build (``buildWithParameters`` when given parameters); returns the queue item id."""
-        return self.server.build_job(name, parameters or None)
+        """Queue a build; returns the queue item id.
+
+        ``parameters`` None: a job without parameters (``/build``). A parameterized
+        job must get its values through ``buildWithParameters`` (Jenkins answers
+        ``/build`` with 400), so pass its defaults filled in: see ``parameter_defaults``.
+        """
+        if parameters is not None and not parameters:
+            raise ValueError("a parameterized build needs its values (the job's defaults at least)")
+        return self.server.build_job(name, parameters)
+
+    @_translated
+    def stop(self, name: str, number: int) -> None:
+        """Abort a running build (``/stop``, as the build page's red X)."""
+        self._raw("POST", f"{item_path(name)}/{int(number)}/stop")
+
+    @_translated
+    def set_description(self, name: str, number: int, text: str) -> None:
+        """Write the build's description (``submitDescription``), e.g. who acted on it from chat."""
+        self._raw("POST", f"{item_path(name)}/{int(number)}/submitDescription", data={"description": text})
+
+    @_translated
+    def proceed_input(self, name: str, number: int, input_id: str, values: Optional[Mapping[str, str]] = None,
+                      ok: str = "Proceed") -> None:
+        """Answer an ``input`` step: ``proceedEmpty`` without parameters, else ``submit`` (``json``, ``proceed``)."""
+        base = f"{item_path(name)}/{int(number)}/input/{quote(input_id, safe='')}"
+        if not values:
+            self._raw("POST", f"{base}/proceedEmpty")
+            return
+        form = {"json": json.dumps({"parameter": [{"name": k, "value": v} for k, v in values.items()]}),
+                "proceed": ok}
+        self._raw("POST", f"{base}/submit", data=form)
+
+    @_translated
+    def abort_input(self, name: str, number: int, input_id: str) -> None:
+        self._raw("POST", f"{item_path(name)}/{int(number)}/input/{quote(input_id, safe='')}/abort")
+
+    # -- plain requests (what python-jenkins has no call for) -------------------
+
+    def _raw(self, method: str, path: str, data: Optional[Mapping[str, str]] = None) -> requests.Response:
+        request = requests.Request(method, self.url + path, data=dict(data) if data else None)
+        return self.server.jenkins_request(request, add_crumb=method == "POST")
+
+    def _json(self, method: str, path: str) -> Any:
+        return self._raw(method, path).json()
 
 
 def item_path(full_name: str) -> str:
-    """``team/app`` is ``job/team/job/app`` in Jenkins URLs."""
-    return "/".join(f"job/{part}" for part in full_name.split("/"))
+    """``team/app`` is ``job/team/job/app`` in Jenkins URLs, each name encoded.
+
+    A multibranch branch ``feature/login`` is the item ``feature%2Flogin``, so
+    its URL segment is ``feature%252Flogin``; a space is ``%20``.
+    """
+    return "/".join(f"job/{quote(part, safe='')}" for part in full_name.split("/"))
+
+
+def display_name(full_name: str) -> str:
+    """The full name as people read it: ``team/app/feature%2Flogin`` is ``team/app/feature/login``."""
+    return "/".join(unquote(part) for part in full_name.split("/"))
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("<"):
+            return line[:200]
+    return ""
 
 
 def _jobs_tree(fields: str, levels: int) -> str:

@@ -18,3 +18,11 @@ class JenkinsRefused(JenkinsError):
 
 class NotFound(JenkinsError):
     """The job, build or queue item does not exist (any more)."""
+
+
+class JenkinsRejected(JenkinsError):
+    """Jenkins understood and said no (HTTP 400, 405, 409...): a request that would fail again as it is."""
+
+    def __init__(self, message: str, status: int = 0) -> None:
+        super().__init__(message)
+        self.status = status

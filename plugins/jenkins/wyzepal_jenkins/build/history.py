@@ -21,8 +21,8 @@ def place(build: Build, builds: Sequence[Mapping[str, Any]]) -> None:
                and not b.get("building") and b.get("result") in DECISIVE]
     build.previous_result = earlier[0]["result"] if earlier else None
     exhausted = len(builds) >= HISTORY_LIMIT
-    if build.kind == "still_failing":
-        run = _run(earlier, ("FAILURE",))
+    if build.kind in ("still_failing", "regression"):
+        run = _run(earlier, ("FAILURE",) if build.kind == "still_failing" else _UNSUCCESSFUL)
         since = run[-1].get("timestamp") if run else build.timestamp_ms
         build.streak = Streak(len(run) + 1, int(since or 0), complete=not (exhausted and len(run) == len(earlier)))
     elif build.kind == "back_to_normal":

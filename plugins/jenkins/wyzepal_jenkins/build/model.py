@@ -31,10 +31,26 @@ class FailedTest:
 
 @dataclass(frozen=True)
 class TestSummary:
+    __test__ = False  # not a pytest class
+
     passed: int
     failed: int
     skipped: int
     failures: tuple[FailedTest, ...] = ()
+    #: Failing in this build but not in the one before (Jenkins' ``failedSince`` is this build).
+    new_failures: tuple[FailedTest, ...] = ()
+    new_failed: int = 0
+
+
+@dataclass(frozen=True)
+class PullRequest:
+    """A multibranch build of a pull/merge request (``CHANGE_ID``, ``CHANGE_URL``... of the branch source)."""
+
+    id: str
+    url: str = ""
+    title: str = ""
+    author: str = ""
+    target: str = ""
 
 
 @dataclass(frozen=True)
@@ -66,10 +82,15 @@ class Build:
     previous_result: Optional[str] = None
     streak: Optional[Streak] = None
     parameters: dict[str, str] = field(default_factory=dict)
+    pull_request: Optional[PullRequest] = None
+    #: The pipeline stage that failed (from ``wfapi/describe``), and the console's last lines when asked for.
+    failed_stage: Optional[str] = None
+    log_tail: Optional[str] = None
 
     @property
     def kind(self) -> str:
-        return classify(self.result, self.previous_result)
+        new_failures = bool(self.tests and self.tests.new_failed)
+        return classify(self.result, self.previous_result, new_failures=new_failures)
 
     @property
     def finished_ms(self) -> Optional[int]:
@@ -80,4 +101,5 @@ class Build:
     def event(self) -> dict[str, Any]:
         """What configurations' ``conditions`` can test."""
         return {"type": "build", "job": self.job, "result": self.result, "kind": self.kind,
-                "branch": self.branch, "number": self.number, "build": self}
+                "branch": self.branch, "number": self.number, "build": self,
+                "pull_request": self.pull_request.id if self.pull_request else None}

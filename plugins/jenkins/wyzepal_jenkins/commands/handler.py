@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from typing import Any, Mapping, Optional
-from urllib.parse import quote, unquote
+from urllib.parse import unquote
 
 from wyzepal_notifier import Message
 from wyzepal_notifier.formatting import bold, bullet_list, link, plain
@@ -144,7 +144,7 @@ class CommandHandler:
                 f"I'll say {where} when it finishes.")
 
     def _job_url(self, job: str) -> str:
-        return self.api.shown_url + quote(item_path(job)) + "/"
+        return self.api.shown_url + item_path(job) + "/"
 
     def _followup(self, job: str, queue_id: int, message: Mapping[str, Any]) -> FollowUp:
         is_stream = message.get("type") == "stream"

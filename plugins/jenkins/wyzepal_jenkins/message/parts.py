@@ -9,21 +9,25 @@ from __future__ import annotations
 import time
 from typing import Any, Mapping, Optional
 
-from wyzepal_notifier.formatting import bold, bullet_list, inline_code, link, plain, truncate
+from wyzepal_notifier.formatting import bold, bullet_list, code_block, inline_code, link, plain, truncate
 
-from ..build.model import Build
+from ..api.client import display_name
+from ..build.model import Build, FailedTest
 from .durations import human_duration
 from .mentions import culprit_names
 
 MARKERS = {
     "started": ":hourglass:", "success": ":check:", "back_to_normal": ":check:",
-    "first_failure": ":cross_mark:", "still_failing": ":cross_mark:", "unstable": ":warning:",
+    "first_failure": ":cross_mark:", "still_failing": ":cross_mark:", "regression": ":cross_mark:",
+    "unstable": ":warning:",
     "aborted": ":stop_sign:", "not_built": ":white_circle:",
 }
-_FAILING = ("first_failure", "still_failing", "unstable")
+_FAILING = ("first_failure", "still_failing", "regression", "unstable")
 TITLE_LIMIT = 100
+LOG_LINE_LIMIT = 300  # characters per console line shown
 PLACEHOLDERS = ("marker", "job", "number", "url", "link", "result", "kind", "headline", "cause", "branch",
-                "commit", "duration", "details", "changes", "culprits", "tests")
+                "commit", "duration", "details", "changes", "culprits", "tests", "pull_request", "stage",
+                "new_failures", "log")
 
 
 class Parts:
@@ -42,17 +46,19 @@ class Parts:
         """Every placeholder a MESSAGE_TEMPLATES entry may use."""
         build = self.build
         return {
-            "marker": MARKERS[build.kind], "job": plain(build.job), "number": str(build.number),
+            "marker": MARKERS[build.kind], "job": plain(display_name(build.job)), "number": str(build.number),
             "url": build.url or "", "link": self.link(), "result": plain(build.result or "BUILDING"),
             "kind": build.kind, "headline": self.headline(), "cause": plain(build.cause or ""),
             "branch": inline_code(build.branch) if build.branch else "",
             "commit": inline_code(build.commit[:8]) if build.commit else "",
             "duration": human_duration(self.duration_ms()), "details": self.details(),
             "changes": self.changes(), "culprits": ", ".join(self.culprits()), "tests": self.tests(),
+            "pull_request": self.pull_request(), "stage": plain(build.failed_stage or ""),
+            "new_failures": self.new_failures(), "log": self.log(),
         }
 
     def link(self) -> str:
-        label = f"{self.build.job} #{self.build.number}"
+        label = f"{display_name(self.build.job)} #{self.build.number}"
         return link(label, self.build.url) if self.build.url else bold(label)
 
     def duration_ms(self) -> Optional[int]:
@@ -68,6 +74,10 @@ class Parts:
             count = f"{streak.builds}{'' if streak.complete else '+'}"
             since = human_duration((self.build.finished_ms or self.now_ms) - streak.since_ms)
             return f"**is still failing** ({count} builds in a row, for {since})"
+        if kind == "regression":
+            tests = self.build.tests
+            count = tests.new_failed if tests else 0
+            return f"**is still failing, with new failures** ({count} more test{'s' if count != 1 else ''} failing)"
         if kind == "back_to_normal" and streak:
             count = f"{streak.builds}{'' if streak.complete else '+'}"
             after = human_duration((self.build.finished_ms or self.now_ms) - streak.since_ms)
@@ -81,7 +91,11 @@ class Parts:
 
     def details(self) -> str:
         build = self.build
-        items = [plain(build.cause)] if build.cause else []
+        items = [f"stage {bold(build.failed_stage)} failed"] if build.failed_stage else []
+        if build.pull_request:
+            items.append(self.pull_request())
+        if build.cause:
+            items.append(plain(build.cause))
         if build.branch:
             items.append("branch " + inline_code(build.branch))
         if build.commit:
@@ -90,6 +104,26 @@ class Parts:
         if duration:
             items.append("took " + duration)
         return " · ".join(items)
+
+    def pull_request(self) -> str:
+        """``pull request #42 Fix login by Alice into main``, linked to the PR when Jenkins says where it is."""
+        pr = self.build.pull_request
+        if pr is None:
+            return ""
+        label = f"#{pr.id}" + (f" {truncate(' '.join(pr.title.split()), TITLE_LIMIT)}" if pr.title else "")
+        text = "pull request " + (link(label, pr.url) if pr.url.startswith(("http://", "https://")) else plain(label))
+        if pr.author:
+            text += f" by {plain(pr.author)}"
+        if pr.target:
+            text += f" into {inline_code(pr.target)}"
+        return text
+
+    def log(self) -> str:
+        """The console's last lines in a code block no log line can close early."""
+        if not self.build.log_tail:
+            return ""
+        lines = [truncate(line, LOG_LINE_LIMIT) for line in self.build.log_tail.splitlines()]
+        return f"**Console** (last {len(lines)} lines)\n" + code_block("\n".join(lines))
 
     def changes(self) -> str:
         build = self.build
@@ -111,8 +145,25 @@ class Parts:
         if tests is None:
             return ""
         counts = f"{tests.passed} passed, {tests.failed} failed, {tests.skipped} skipped"
-        lines = [link(case.name, case.url) if case.url else inline_code(case.name) for case in tests.failures]
-        extra = tests.failed - len(lines)
+        shown = tests.failures
+        if self.build.kind == "regression":  # the new failures are the news; they get their own list
+            shown = tuple(case for case in tests.failures if case not in tests.new_failures)
+        lines = [_case(case) for case in shown]
+        extra = tests.failed - tests.new_failed * (self.build.kind == "regression") - len(lines)
         if lines and extra > 0:
             lines.append(f"… and {extra} more failing")
         return f"**Tests**: {counts}" + ("\n" + bullet_list(lines) if lines else "")
+
+    def new_failures(self) -> str:
+        tests = self.build.tests
+        if self.build.kind != "regression" or not tests or not tests.new_failures:
+            return ""
+        lines = [_case(case) for case in tests.new_failures]
+        extra = tests.new_failed - len(lines)
+        if extra > 0:
+            lines.append(f"… and {extra} more")
+        return "**Newly failing**\n" + bullet_list(lines)
+
+
+def _case(case: FailedTest) -> str:
+    return link(case.name, case.url) if case.url else inline_code(case.name)

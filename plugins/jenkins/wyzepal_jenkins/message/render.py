@@ -7,6 +7,7 @@ from typing import Any, Iterable, Mapping, Optional
 from wyzepal_notifier import ConfigError, Message
 from wyzepal_notifier.integration import Configuration
 
+from ..api.client import display_name
 from ..build.model import Build
 from ..fields import notify_setting
 from .parts import Parts
@@ -32,17 +33,18 @@ def content(settings: Mapping[str, Any], build: Build, now_ms: Optional[int] = N
 
 
 def standard(values: Mapping[str, str]) -> str:
-    """The house layout: headline, details, changes, culprits, tests."""
+    """The house layout: headline, details, changes, culprits, new failures, tests, the console's end."""
     lines = [f"{values['marker']} {values['link']} {values['headline']}"]
     blocks = [values["details"], values["changes"],
-              f"**Culprits**: {values['culprits']}" if values["culprits"] else "", values["tests"]]
+              f"**Culprits**: {values['culprits']}" if values["culprits"] else "", values["new_failures"],
+              values["tests"], values["log"]]
     body = "\n\n".join(block for block in blocks if block)
     return lines[0] + ("\n" + body if body else "")
 
 
 def topic(settings: Mapping[str, Any], build: Build) -> str:
     """TOPIC with ``{job}``, ``{branch}``... filled in; the job's full name by default."""
-    values = {"job": build.job, "branch": build.branch or "", "number": str(build.number),
+    values = {"job": display_name(build.job), "branch": build.branch or "", "number": str(build.number),
               "result": build.result or "BUILDING", "kind": build.kind}
     return (settings.get("TOPIC") or "{job}").format_map(values).strip() or build.job
 

@@ -87,6 +87,7 @@ def notify(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     if args.dry_run:
         return show(integration, build)
     wanted, queued = integration.announce_counted(build)
+    integration.tell_breakers(build)  # the previous build's result says whether this streak was told already
     integration.close(args.timeout, hand_over=True, worker_env=OUTLIVE_THE_BUILD)
     log.info("%s #%s (%s): %d of %d messages queued", build.job, build.number, build.kind, queued, wanted)
     if queued < wanted:
@@ -102,7 +103,8 @@ def learn(integration: JenkinsIntegration, args: argparse.Namespace, env: Mappin
     try:
         api = integration.jenkins_api(url=args.jenkins_url, env=env, retries=1)
         build = merge(known, collect(api, known.job, known.number,
-                                     max_failed_tests=int(integration.settings["MAX_FAILED_TESTS"])))
+                                     max_failed_tests=int(integration.settings["MAX_FAILED_TESTS"]),
+                                     log_lines=int(integration.settings["LOG_LINES"])))
     except (JenkinsError, ConfigError) as exc:
         print(f"{PROG}: could not ask Jenkins ({exc}); sending what the environment says", file=sys.stderr)
     except Exception as exc:  # an answer that is not the build Jenkins would describe: a proxy, an odd plugin
