@@ -6,6 +6,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Optional
 
 from .errors import MessageRejected
+from .formatting.blocks import cut_markdown
+from .formatting.text import clean_content, clean_name
 
 #: Server limits (``max_topic_length`` / ``max_message_length`` in server_settings).
 MAX_TOPIC_LENGTH = 60
@@ -44,7 +46,13 @@ class Message:
         return f"stream:{self.stream}\x00{self.topic or ''}"
 
     def checked(self) -> Message:
-        """Refuse what the server would refuse; shorten what it would cut badly."""
+        """Refuse what the server would refuse; clean and shorten what it would refuse or cut badly.
+
+        Control characters (a NUL makes a request fail for good, ``\x1b`` in a
+        topic is refused) are replaced everywhere; topics also lose bidi and
+        zero-width characters. So no host text can leave a row the outbox can
+        never deliver. ``checked()`` of a checked message changes nothing.
+        """
         if not self.content or not self.content.strip():
             raise MessageRejected("message content is empty; nothing to send")
         if not self.stream and not self.to:
@@ -53,8 +61,9 @@ class Message:
             raise MessageRejected(f"message to channel {self.stream!r} has no topic")
         return replace(
             self,
+            stream=clean_content(self.stream) if self.stream else self.stream,
             topic=shorten_topic(self.topic) if self.topic else self.topic,
-            content=shorten_content(self.content),
+            content=shorten_content(clean_content(self.content)),
         )
 
     def to_params(self) -> dict[str, str]:
@@ -75,21 +84,20 @@ class Message:
 
 
 def shorten_topic(topic: str, limit: int = MAX_TOPIC_LENGTH) -> str:
-    """Cut a topic to the server's limit with a visible marker."""
-    topic = " ".join(topic.split())
+    """Clean a topic (see ``clean_name``) and cut it to the server's limit with a visible marker."""
+    topic = " ".join(clean_name(topic).split())
     if len(topic) <= limit:
         return topic
     return topic[: limit - len(TRUNCATION_MARKER)].rstrip() + TRUNCATION_MARKER
 
 
 def shorten_content(content: str, limit: int = MAX_CONTENT_LENGTH) -> str:
-    """Cut content to the server's limit, closing an open code fence, with a note."""
+    """Cut content to the server's limit with a note, closing what the cut leaves open.
+
+    A cut inside a code span or block (a long path list, a test name) would
+    otherwise let everything before it that the span protected render as
+    markdown, ``@**all**`` included; every block and span it cuts is closed.
+    """
     if len(content) <= limit:
         return content
-    room = limit - len(CONTENT_TRUNCATION_NOTE) - 8
-    head = content[:room]
-    fences = [line for line in head.splitlines() if line.lstrip().startswith(("```", "~~~"))]
-    if len(fences) % 2:
-        fence = fences[-1].lstrip()
-        head += "\n" + fence[: len(fence) - len(fence.lstrip("`~"))]
-    return head + CONTENT_TRUNCATION_NOTE
+    return cut_markdown(content, limit - len(CONTENT_TRUNCATION_NOTE), marker="") + CONTENT_TRUNCATION_NOTE

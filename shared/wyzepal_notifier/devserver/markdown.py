@@ -202,7 +202,14 @@ def sanitize_url(url: str) -> Optional[str]:
 
 # --- block rule: Zulip's fences -------------------------------------------------------
 def _line(state: StateBlock, line: int) -> str:
-    return state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]]
+    """The line as Zulip's preprocessor sees it (leading blanks and all)."""
+    return state.src[state.bMarks[line] : state.eMarks[line]]
+
+
+def _at_column_zero(state: StateBlock, line: int) -> bool:
+    """Zulip finds fences in the raw text: only at a line's very start (not indented, not after ``>``)."""
+    start = state.bMarks[line]
+    return start == 0 or state.src[start - 1] == "\n"
 
 
 def _kind(lang: Optional[str]) -> str:
@@ -228,16 +235,16 @@ def _block_end(state: StateBlock, start: int, end: int, fence: str, kind: str) -
                 return line
             continue
         if top_kind in ("quote", "spoiler"):
-            match = _FENCE_RE.match(text)
+            match = _FENCE_RE.match(_line(state, line))
             if match:
                 stack.append((match.group("fence"), _kind(match.group("lang"))))
     return end
 
 
 def _zulip_fence(state: StateBlock, start: int, end: int, silent: bool) -> bool:
-    if state.sCount[start] - state.blkIndent >= 4:
+    if not _at_column_zero(state, start):
         return False
-    match = _FENCE_RE.match(_line(state, start).rstrip())
+    match = _FENCE_RE.match(_line(state, start))
     if not match:
         return False
     if silent:

@@ -14,13 +14,18 @@ from .markdown import (
     mention,
     plain,
     quote,
+    safe_url,
     truncate,
+    truncate_markdown,
 )
 from .mentions import neutralize_mentions, neutralize_wildcard_mentions
+from .text import clean_content, clean_name
 
 __all__ = [
     "bold",
     "bullet_list",
+    "clean_content",
+    "clean_name",
     "code_block",
     "escape",
     "inline_code",
@@ -31,5 +36,7 @@ __all__ = [
     "neutralize_wildcard_mentions",
     "plain",
     "quote",
+    "safe_url",
     "truncate",
+    "truncate_markdown",
 ]

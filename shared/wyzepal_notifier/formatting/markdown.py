@@ -4,8 +4,11 @@ from __future__ import annotations
 import re
 from typing import Iterable, Optional
 from urllib.parse import quote as url_quote
+from urllib.parse import urlsplit
 
+from .blocks import SPECIAL_LANGUAGES, cut_markdown, open_blocks
 from .mentions import WILDCARDS, neutralize_mentions
+from .text import clean_name
 
 # Characters that start markdown constructs inline or at a line's start.
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]~|<>$])")
@@ -32,6 +35,7 @@ def plain(text: Optional[str]) -> str:
 
 
 def bold(text: str) -> str:
+    """A name or short value in bold (cleaned like a name: no bidi or zero-width tricks)."""
     return f"**{plain(_one_line(text))}**"
 
 
@@ -40,9 +44,32 @@ def italic(text: str) -> str:
 
 
 def link(text: str, url: str) -> str:
-    """A link whose label and address cannot end the link early."""
-    label = plain(_one_line(text)) or _safe_url(url)
-    return f"[{label}]({_safe_url(url)})"
+    """A link whose label and address cannot end the link early or hold live syntax.
+
+    Only ``http``/``https`` addresses become links: anything else (``javascript:``,
+    ``data:``, a relative path) leaves the label as text, or the address as code.
+    """
+    target = safe_url(url)
+    if target is None:
+        return plain(_one_line(text)) or inline_code(url)
+    label = plain(_one_line(text)) or escape(target)
+    return f"[{label}]({target})"
+
+
+def safe_url(url: str) -> Optional[str]:
+    """An ``http(s)`` address percent-encoded so no markdown can start inside it, else None.
+
+    ``*``, ``(``, ``)``, ``[``, ``]``, ``<``, ``>``, backticks, ``$`` and spaces are
+    encoded: ``https://ci/@**all**`` must not ping, ``)`` must not end the link.
+    """
+    url = clean_name(url or "").strip()
+    try:
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError:
+        return None
+    if scheme not in ("http", "https") or len(url) <= len(scheme) + 3:
+        return None
+    return url_quote(url, safe=_URL_SAFE)
 
 
 def inline_code(text: str) -> str:
@@ -55,21 +82,35 @@ def inline_code(text: str) -> str:
 
 
 def code_block(text: str, language: str = "") -> str:
-    """A fenced block longer than any fence inside ``text``, so it cannot close early."""
+    """A fenced block longer than any fence inside ``text``, so it cannot close early.
+
+    ``quote``, ``spoiler`` and ``math`` are not code to Zulip (a ``{{{#!quote``
+    block would render as markdown): they become ``text``.
+    """
     fence = _fence_for(text)
     language = re.sub(r"[^A-Za-z0-9_+.-]", "", language)
+    if language.lower() in SPECIAL_LANGUAGES:
+        language = "text"
     return f"{fence}{language}\n{text.rstrip()}\n{fence}"
 
 
 def quote(text: str) -> str:
-    """A quote block; markdown inside renders, so mentions are neutralised."""
-    fence = _fence_for(text)
-    return f"{fence}quote\n{neutralize_mentions(text.rstrip())}\n{fence}"
+    """A quote block; markdown inside renders, so mentions are neutralised.
+
+    A fence line inside (a log's ``~~~``) opens a nested block in Zulip; any
+    left open is closed before the quote's own fence, which is longer than any
+    backtick run inside, so the quote always ends where it should.
+    """
+    inner = neutralize_mentions(text.rstrip())
+    fence = _fence_for(inner)
+    still_open = open_blocks(inner.split("\n"), [(fence, True)])[1:]
+    closers = "".join("\n" + opened for opened, _ in reversed(still_open))
+    return f"{fence}quote\n{inner}{closers}\n{fence}"
 
 
 def mention(full_name: str, user_id: Optional[int] = None, *, silent: bool = False) -> str:
     """A deliberate mention of one person (never a wildcard)."""
-    name = full_name.replace("*", "").replace("|", "").strip()
+    name = clean_name(full_name).replace("*", "").replace("|", "").replace("\n", " ").strip()
     if name.lower() in WILDCARDS and user_id is None:
         return plain(full_name)
     target = f"{name}|{user_id}" if user_id is not None else name
@@ -82,14 +123,20 @@ def bullet_list(items: Iterable[str]) -> str:
 
 
 def truncate(text: str, limit: int, marker: str = "…") -> str:
-    """Shorten to ``limit`` characters with a visible marker."""
+    """Shorten host text (before it is formatted) to ``limit`` characters with a marker."""
     if len(text) <= limit:
         return text
     return text[: max(0, limit - len(marker))].rstrip() + marker
 
 
+def truncate_markdown(markdown: str, limit: int, marker: str = "…") -> str:
+    """Shorten formatted markdown, closing every block and code span the cut leaves open."""
+    return cut_markdown(markdown, limit, marker)
+
+
 def _one_line(text: Optional[str]) -> str:
-    return " ".join((text or "").split())
+    """Names and labels: one line, without control, bidi or zero-width characters."""
+    return " ".join(clean_name(text or "").split())
 
 
 def _fence_for(text: str) -> str:
@@ -97,5 +144,4 @@ def _fence_for(text: str) -> str:
     return "`" * max(3, longest + 1)
 
 
-def _safe_url(url: str) -> str:
-    return url_quote(url.strip(), safe=":/?#@!$&'*+,;=%-._~")
+_URL_SAFE = ":/?#@!&'+,;=%-._~"
