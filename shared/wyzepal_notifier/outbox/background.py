@@ -22,8 +22,10 @@ from ..config.credentials import Credentials
 from ..errors import ConfigError
 from ..message import Message
 from ..version import __version__
+from . import detached
+from .contract import HandleOperations
 from .courier import DEFAULT_LEASE, Courier
-from .detached import start_worker
+from .handles import DEFAULT_HANDLE_TTL, HandleState
 from .paths import default_outbox_path, open_with_fallback
 from .spool import Spool, SpoolStatus
 
@@ -51,14 +53,18 @@ if hasattr(os, "register_at_fork"):
 _INHERITED: list[Spool] = []
 
 
-class Outbox:
-    """A durable queue of messages for one sender, delivered by a background thread."""
+class Outbox(HandleOperations):
+    """A durable queue of messages for one sender, delivered by a background thread.
+
+    ``handle_ttl``: how long the handles given to ``put`` are remembered (90 days).
+    """
 
     def __init__(self, path: os.PathLike | str, credentials: Optional[Credentials] = None, *,
                  client_name: str = "WyzePalIntegrations", client_version: str = __version__,
                  exit_timeout: Optional[float] = None, lease: float = DEFAULT_LEASE,
-                 courier_options: Optional[dict[str, Any]] = None) -> None:
+                 courier_options: Optional[dict[str, Any]] = None, handle_ttl: float = DEFAULT_HANDLE_TTL) -> None:
         self.path = Path(path)
+        self.handle_ttl = handle_ttl
         self.credentials = credentials
         self.client_name = client_name
         self.client_version = client_version
@@ -96,15 +102,39 @@ class Outbox:
 
     # -- the host's side: cheap and never waiting on the network -----------------
 
-    def put(self, message: Message) -> None:
-        """Store the message in the spool (durable on return) and wake the worker."""
+    def put(self, message: Message, *, handle: Optional[str] = None, conversation: Optional[str] = None) -> None:
+        """Store the message in the spool (durable on return) and wake the worker.
+
+        ``handle`` names the message for later operations; ``conversation`` makes
+        it follow that handle's message (see :class:`~.contract.DeliveryOutbox`).
+        """
+        sender = self._ready()
+        self._spool.append(sender, message.checked(), handle=handle, conversation=conversation,
+                           handle_ttl=self.handle_ttl)
+        self._wake_worker()
+
+    def _operation(self, handle: str, kind: str, args: dict[str, Any]) -> None:
+        """An operation on a handle's message: durable on return, applied in its turn."""
+        sender = self._ready()
+        self._spool.append_operation(sender, handle, kind, args)
+        self._wake_worker()
+
+    def handle_state(self, handle: str) -> Optional[HandleState]:
+        self._own_process()
+        if self._closed:
+            self._reopen()
+        return self._spool.handle_state(handle)
+
+    def _ready(self) -> int:
         if self._sender_id is None:
             raise ConfigError("this outbox has no sender", path=str(self.path), key="credentials",
                               fix="create it with Outbox(path, credentials) or Outbox.for_integration()")
         self._own_process()
         if self._closed:
             self._reopen()
-        self._spool.append(self._sender_id, message.checked())
+        return self._sender_id
+
+    def _wake_worker(self) -> None:
         self._wake.set()
         if self._thread is None or not self._thread.is_alive():
             self._start_worker()
@@ -154,14 +184,7 @@ class Outbox:
         self._closed = True
         self._spool.close()
         if waiting:
-            self._hand_over(waiting, worker_env)
-
-    def _hand_over(self, waiting: int, worker_env: Optional[Mapping[str, str]]) -> None:
-        try:
-            start_worker(self.path, env=worker_env)
-        except OSError as exc:
-            log.warning("could not start a delivery worker (%s); %d message(s) wait in %s for the next run or "
-                        "'wyzepal-integrations outbox flush --outbox %s'", exc, waiting, self.path, self.path)
+            detached.hand_over(self.path, waiting, env=worker_env)
 
     def status(self) -> SpoolStatus:
         self._own_process()

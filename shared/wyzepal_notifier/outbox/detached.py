@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Mapping, Optional, Union
+from typing import Callable, Mapping, Optional, Union
 
 from ..config.credentials import Credentials
 from ..message import Message
@@ -30,12 +30,23 @@ def enqueue_detached(message: Message, credentials: Credentials, path: Union[str
         spool.append(sender, message.checked())
     finally:
         spool.close()
-    try:
-        start_worker(spool_path)
-    except OSError as exc:  # the message is safe; only its prompt delivery is not
-        log.warning("message queued in %s, but no worker could be started (%s); "
-                    "run: wyzepal-integrations outbox flush --outbox %s", spool_path, exc, spool_path)
+    hand_over(spool_path, 1)  # the message is safe; only its prompt delivery may not be
     return spool_path
+
+
+def hand_over(spool_path: Path, waiting: int, *, env: Optional[Mapping[str, str]] = None,
+              start: Optional[Callable[..., object]] = None) -> bool:
+    """Leave what waits in the spool to a detached worker; a worker that cannot start is said, never raised.
+
+    Every short-lived host ends this way (a hook, a build step, ``close(hand_over=True)``).
+    """
+    try:
+        (start or start_worker)(spool_path, env=env)
+        return True
+    except OSError as exc:
+        log.error("could not start the delivery worker (%s); %d message(s) wait in %s for the next run or "
+                  "'wyzepal-integrations outbox flush --outbox %s'", exc, waiting, spool_path, spool_path)
+        return False
 
 
 def start_worker(spool_path: Path, *extra_args: str, env: Optional[Mapping[str, str]] = None) -> subprocess.Popen:

@@ -1,47 +1,63 @@
 """The outbox of a hook: write to the spool now, deliver from a detached worker.
 
 The host waits for its hook, so the hook must not wait for the chat server:
-each message is written to the spool (durable on return) and, as the hook
-closes, one detached ``wyzepal_notifier.outbox.worker`` process is started to
-deliver it, and anything an earlier run left behind, while the push or commit
-has long returned. The worker retries a server that is down with backoff; what
-it cannot deliver stays in the spool for the next hook run or
+each message (and each operation on a handle's message) is written to the
+spool, durable on return, and, as the hook closes, one detached
+``wyzepal_notifier.outbox.worker`` process is started to deliver it, and
+anything an earlier run left behind, while the push or commit has long
+returned. The worker retries a server that is down with backoff; what it
+cannot deliver stays in the spool for the next hook run or
 ``wyzepal-integrations outbox flush``.
 """
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any, Callable, Optional
 
 from ..config import Settings
 from ..message import Message
-from .detached import start_worker
+from .contract import HandleOperations
+from .detached import hand_over, start_worker
+from .handles import DEFAULT_HANDLE_TTL, HandleState
 from .paths import default_outbox_path, open_with_fallback
 from .spool import Spool
 
 log = logging.getLogger("wyzepal_notifier.outbox")
 
 
-class HandOverOutbox:
-    """``put`` appends to the spool; ``close`` starts a detached worker if anything waits."""
+class HandOverOutbox(HandleOperations):
+    """``put`` and the operations append to the spool; ``close`` starts a detached worker if anything waits."""
 
     def __init__(self, tool: str, settings: Settings, client_name: str, client_version: str,
-                 start: Callable[[Path], Any] = start_worker) -> None:
+                 start: Callable[..., Any] = start_worker, handle_ttl: float = DEFAULT_HANDLE_TTL) -> None:
         self.tool = tool
         self.settings = settings
         self.client_name = client_name
         self.client_version = client_version
+        self.handle_ttl = handle_ttl
         self._start = start
         self._spool: Optional[Spool] = None
         self._sender = 0
         self.path = default_outbox_path(tool, configured=settings.get("OUTBOX_PATH"), config_path=settings.path)
 
-    def put(self, message: Message) -> None:
+    def put(self, message: Message, *, handle: Optional[str] = None, conversation: Optional[str] = None) -> None:
         spool = self._open()
-        spool.append(self._sender, message.checked())
+        spool.append(self._sender, message.checked(), handle=handle, conversation=conversation,
+                     handle_ttl=self.handle_ttl)
 
-    def close(self, timeout: Optional[float] = None) -> None:
+    def _operation(self, handle: str, kind: str, args: dict[str, Any]) -> None:
+        self._open().append_operation(self._sender, handle, kind, args)
+
+    def handle_state(self, handle: str) -> Optional[HandleState]:
+        return self._open().handle_state(handle)
+
+    def flush(self, timeout: Optional[float] = None) -> bool:
+        """A hook does not wait for delivery: True only when nothing is waiting in the spool."""
+        if self._spool is None and not self.path.is_file():
+            return True
+        return self._open().pending_count() == 0
+
+    def close(self, timeout: Optional[float] = None, **_: Any) -> None:
         """Hand what waits to a detached worker; never waits for delivery (``timeout`` is not needed)."""
         if self._spool is None and not self.path.is_file():
             return
@@ -52,11 +68,7 @@ class HandOverOutbox:
             spool.close()
             self._spool = None
         if waiting:
-            try:
-                self._start(self.path)
-            except OSError as exc:
-                log.error("could not start the delivery worker (%s); %d message(s) wait in %s for the next "
-                          "run or 'wyzepal-integrations outbox flush --outbox %s'", exc, waiting, self.path, self.path)
+            hand_over(self.path, waiting, start=self._start)
 
     def _open(self) -> Spool:
         if self._spool is None:

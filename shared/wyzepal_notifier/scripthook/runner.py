@@ -22,25 +22,12 @@ from ..errors import WyzePalError
 from ..integration import Configuration, Integration
 from ..message import Message
 from ..outbox.handover import HandOverOutbox
+from ..outbox.printing import PrintingOutbox
 from .destination import routed
 from .locate import find_hook_config
 
-
-class DryRunOutbox:
-    """``--dry-run``: print each message instead of queuing it."""
-
-    def __init__(self, stream: Any = None) -> None:
-        self.stream = stream or sys.stdout
-        self.messages: list[Message] = []
-
-    def put(self, message: Message) -> None:
-        message = message.checked()
-        self.messages.append(message)
-        where = f"{message.stream} > {message.topic}" if message.stream else ", ".join(message.to)
-        print(f"--- to {where}\n{message.content}\n", file=self.stream)
-
-    def close(self, timeout: Optional[float] = None) -> None:
-        return None
+#: ``--dry-run``: print each message (and operation) instead of queuing it. The outbox package's printer.
+DryRunOutbox = PrintingOutbox
 
 
 class ScriptHook:
