@@ -25,7 +25,6 @@ from typing import Callable
 
 from _devserver import BENCH_KEY, BENCH_USER, devserver_process
 from wyzepal_notifier import Client, Credentials, Message
-from wyzepal_notifier.events import call_on_each_message
 from wyzepal_notifier.outbox import Outbox, Spool
 
 SENDER, SENDER_KEY = "alice@example.com", "alicekey0123456789abcdefghijklmn"
@@ -141,10 +140,35 @@ def throughputs(site: str, count: int, folder: Path, rounds: int = 4) -> tuple[f
 # -- 3. post-to-callback latency --------------------------------------------------------------
 
 
+#: One listener in a process of its own: each callback prints the moment it ran (CLOCK_MONOTONIC,
+#: the same clock in every process on the machine) and the content it got.
+LISTENER = """
+import signal, sys, threading, time
+site, email, key, which = sys.argv[1:5]
+def callback(message):
+    print(time.clock_gettime(time.CLOCK_MONOTONIC), message["content"], flush=True)
+if which == "ours":
+    from wyzepal_notifier import Client
+    from wyzepal_notifier.events import call_on_each_message, stop_on_signals
+    stop = threading.Event()
+    with stop_on_signals(stop):
+        call_on_each_message(Client(site, email, key), callback, stop=stop)
+else:
+    import zulip
+    zulip.Client(site=site, email=email, api_key=key).call_on_each_message(callback)
+"""
+
+
 class LatencyProbe:
-    """Posts one message at a time as another user and times its arrival at each listener's callback."""
+    """Posts one message at a time as another user and times its arrival at each listener's callback.
+
+    Each listener runs in its own process: in one process the second listener to be
+    answered waits for the first one's hold on the GIL, and the figure says more about
+    the order the server answered in than about either client.
+    """
 
     def __init__(self, site: str, listeners: list[str]) -> None:
+        self.site = site
         self.sender = Client(site, SENDER, SENDER_KEY)
         self.listeners = listeners
         self.expected = ""
@@ -153,52 +177,77 @@ class LatencyProbe:
         self.all_arrived = threading.Event()
         self.lock = threading.Lock()
 
-    def callback_for(self, listener: str) -> Callable[[dict], None]:
-        def callback(message: dict) -> None:
-            arrived = time.perf_counter()
-            with self.lock:
-                if message.get("content") != self.expected or listener in self.arrivals:
-                    return
-                self.arrivals[listener] = arrived - self.sent_at
-                if len(self.arrivals) == len(self.listeners):
-                    self.all_arrived.set()
-        return callback
+    def start(self, listener: str, which: str):
+        """A listener process (``which``: ours or zulip) whose arrivals count as ``listener``'s."""
+        import subprocess
+        import sys
+
+        process = subprocess.Popen([sys.executable, "-c", LISTENER, self.site, BENCH_USER, BENCH_KEY, which],
+                                   stdout=subprocess.PIPE, text=True)
+        threading.Thread(target=self._read, args=(listener, process.stdout), daemon=True).start()
+        return process
+
+    def _read(self, listener: str, lines) -> None:
+        for line in lines:
+            at, _, content = line.rstrip("\n").partition(" ")
+            self.arrived(listener, content, float(at))
+
+    def arrived(self, listener: str, content: str, at: float) -> None:
+        with self.lock:
+            if content != self.expected or listener in self.arrivals:
+                return
+            self.arrivals[listener] = at - self.sent_at
+            if len(self.arrivals) == len(self.listeners):
+                self.all_arrived.set()
 
     def post(self, content: str, timeout: float) -> dict[str, float]:
         with self.lock:
             self.arrivals, self.expected = {}, content
             self.all_arrived.clear()
-            self.sent_at = time.perf_counter()
+            self.sent_at = time.clock_gettime(time.CLOCK_MONOTONIC)
         self.sender.send_message(Message.to_stream("bench", "latency", content))
         self.all_arrived.wait(timeout)
         with self.lock:
             return dict(self.arrivals)
 
+    def warm_up(self, listeners: list[str]) -> None:
+        """Post until each of ``listeners`` hears one: their queues surely exist then."""
+        for attempt in range(200):
+            if set(listeners) <= set(self.post(f"warm-up {attempt}", 0.2)):
+                return
+        raise RuntimeError(f"{listeners} never all started")
+
 
 def latencies(site: str, count: int) -> dict[str, list[float]]:
-    """Both listeners hear the same messages at the same time: the fairest side by side."""
+    """Both listeners hear the same messages at the same time: the fairest side by side.
+
+    The server answers parked polls in the order their queues were registered, so half
+    the messages are timed with our queue registered first and half with ours registered
+    again after zulip's.
+    """
     ours_name, theirs_name = "wyzepal_notifier.events.call_on_each_message", "zulip.Client.call_on_each_message"
     probe = LatencyProbe(site, [ours_name, theirs_name])
-    stop = threading.Event()
-    threading.Thread(target=call_on_each_message, args=(Client(site, BENCH_USER, BENCH_KEY),
-                                                        probe.callback_for(ours_name)),
-                     kwargs={"stop": stop}, daemon=True).start()
-    # zulip's loop has no stop: it runs until the process ends
-    threading.Thread(target=zulip_client(site).call_on_each_message, args=(probe.callback_for(theirs_name),),
-                     daemon=True).start()
-    for attempt in range(100):  # until both queues are surely registered
-        if len(probe.post(f"warm-up {attempt}", 0.2)) == 2:
-            break
-    else:
-        raise RuntimeError("the listeners never both started")
     results: dict[str, list[float]] = {ours_name: [], theirs_name: []}
-    for number in range(count):
-        arrivals = probe.post(f"latency {number}", 10)
-        if len(arrivals) != 2:
-            raise RuntimeError(f"message {number} reached only {sorted(arrivals)}")
-        for name, seconds in arrivals.items():
-            results[name].append(seconds)
-    stop.set()
+    ours = probe.start(ours_name, "ours")
+    probe.warm_up([ours_name])  # ours is registered: answered first in the first half
+    theirs = probe.start(theirs_name, "zulip")
+    try:
+        for half, number_of_messages in enumerate((count // 2, count - count // 2)):
+            if half == 1:
+                ours.terminate()  # SIGTERM: it deletes its queue; the next one registers after zulip's
+                ours.wait(10)
+                ours = probe.start(ours_name, "ours")
+            probe.warm_up([ours_name, theirs_name])
+            for number in range(number_of_messages):
+                arrivals = probe.post(f"latency {half}.{number}", 10)
+                if len(arrivals) != 2:
+                    raise RuntimeError(f"message {half}.{number} reached only {sorted(arrivals)}")
+                for name, seconds in arrivals.items():
+                    results[name].append(seconds)
+    finally:
+        for process in (ours, theirs):
+            process.kill()
+            process.wait(10)
     return results
 
 
