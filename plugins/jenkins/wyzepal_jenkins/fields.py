@@ -54,7 +54,8 @@ def notify_setting(kind: str) -> str:
 JENKINS_FIELDS = [
     Field("JENKINS_URL", str, help="the Jenkins address, e.g. https://jenkins.example.com/ "
                                    "(a build step takes $JENKINS_URL)"),
-    Field("JENKINS_USER", str, help="the Jenkins user whose API token reads builds ($JENKINS_USER_ID overrides)"),
+    Field("JENKINS_USER", str, help="the Jenkins user whose API token reads builds ($JENKINS_USER overrides)"),
+    Field("JENKINS_USER_ID", str, help="the first name of JENKINS_USER, still accepted"),
     Field("JENKINS_API_TOKEN", str, secret=True,
           help="that user's API token, from Jenkins > your name > Security ($JENKINS_API_TOKEN overrides)"),
     Field("JENKINS_TIMEOUT", (int, float), default=10, check=_positive, help="seconds to wait for Jenkins"),

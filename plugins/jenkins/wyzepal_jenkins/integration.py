@@ -57,7 +57,9 @@ class JenkinsIntegration(Integration):
         if not address:
             raise ConfigError("is not set", path=self.settings.path, key="JENKINS_URL",
                               expected="the Jenkins address", fix="add JENKINS_URL = 'https://jenkins.example.com/'")
-        user = env.get(ENV_USER) or self.settings.get("JENKINS_USER")
+        # JENKINS_USER is the name (file and environment); JENKINS_USER_ID, the first spelling, stays an alias.
+        user = (env.get("JENKINS_USER") or env.get(ENV_USER) or self.settings.get("JENKINS_USER")
+                or self.settings.get("JENKINS_USER_ID"))
         token = env.get(ENV_TOKEN) or self.settings.get("JENKINS_API_TOKEN")
         return JenkinsAPI(address, user, token, timeout=float(self.settings["JENKINS_TIMEOUT"]), retries=retries)
 

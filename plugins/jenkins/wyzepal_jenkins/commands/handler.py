@@ -12,13 +12,17 @@ from typing import Any, Mapping, Optional
 from urllib.parse import unquote
 
 from wyzepal_notifier import Message
-from wyzepal_notifier.formatting import bold, bullet_list, link, plain
+from wyzepal_notifier.formatting import bold, bullet_list, inline_code, link, plain
 
-from ..api import JenkinsAPI, JenkinsError, JenkinsRefused, NotFound, item_path
+from ..api import JenkinsAPI, JenkinsError, JenkinsRefused, JenkinsRejected, NotFound, item_path
+from ..api.client import display_name
 from ..build import collect
+from ..build.parse import json_text
+from ..build.parse import parameters as build_parameters
 from ..integration import JenkinsIntegration
 from ..message import content
 from ..message.durations import human_duration
+from ..message.inputs import input_defaults
 from ..watch.state import FollowUp, WatchState
 from .parse import Command, CommandError, parse, strip_mention
 from .policy import Policy
@@ -27,6 +31,9 @@ log = logging.getLogger("wyzepal_notifier.jenkins.commands")
 
 HELP = """I talk to Jenkins for you. Mention me with one of:
 * `build <job> [NAME=value ...]`: start a build (I say here when it finishes)
+* `rebuild <job> [#N]`: the same build again, with the same parameters (default: the last build)
+* `abort <job> [#N]`: stop a running build (default: the one running)
+* `approve <job> #N [input] [NAME=value ...]` / `reject <job> #N [input]`: answer a build waiting at an input
 * `status <job>`: is it green, running, queued?
 * `last <job>`: the last finished build, in full
 * `queue`: what waits for an executor
@@ -75,6 +82,9 @@ class CommandHandler:
         except JenkinsRefused as exc:
             log.warning("Jenkins refused %s: %s", command.name, exc)
             return "Sorry, Jenkins refused me that; my Jenkins user lacks the permission."
+        except JenkinsRejected as exc:
+            log.warning("Jenkins rejected %s: %s", command.name, exc)
+            return f"Sorry, Jenkins refused that request ({plain(str(exc).split(': ', 1)[-1])})."
         except JenkinsError as exc:
             log.warning("%s failed: %s", command.name, exc)
             return "Sorry, Jenkins cannot be reached right now; try again in a minute."
@@ -131,17 +141,139 @@ class CommandHandler:
         refusal = self.policy.refuse_build(str(message.get("sender_email", "")), command.job)
         if refusal:
             return f"Sorry, {refusal}."
-        defined = _parameter_names(self.api.job(command.job))
-        unknown = sorted(set(command.parameters) - set(defined))
+        defaults = _parameter_defaults(self.api.job(command.job))
+        unknown = sorted(set(command.parameters) - set(defaults))
         if unknown:
-            known = ", ".join(defined) if defined else "none"
+            known = ", ".join(defaults) if defaults else "none"
             return f"Sorry, {bold(command.job)} has no parameter {plain(unknown[0])} (it has: {plain(known)})."
-        values = {name: command.parameters[name] for name in defined if name in command.parameters}
-        queue_id = self.api.start(command.job, values if defined else None)
-        self.state.add_followup(self._followup(command.job, queue_id, message))
+        # A parameterized job takes buildWithParameters only (Jenkins answers /build with 400): defaults filled in.
+        values = {name: command.parameters.get(name, default) for name, default in defaults.items()}
+        return self._queue_build(command.job, values if defaults else None, message)
+
+    def _queue_build(self, job: str, values: Optional[dict[str, str]], message: Mapping[str, Any],
+                     note: str = "") -> str:
+        queue_id = self.api.start(job, values)
+        self.state.add_followup(self._followup(job, queue_id, message))
         where = "here" if message.get("type") == "stream" else "in this conversation"
-        return (f"Queued {link(command.job, self._job_url(command.job))} (queue item {queue_id}); "
+        return (f"Queued {link(display_name(job), self._job_url(job))} (queue item {queue_id}){note}; "
                 f"I'll say {where} when it finishes.")
+
+    def _rebuild(self, command: Command, message: Mapping[str, Any]) -> str:
+        """The build again with its parameters (its ``ParametersAction``), as Jenkins' Rebuild button."""
+        refusal = self.policy.refuse_build(str(message.get("sender_email", "")), command.job, "rebuild")
+        if refusal:
+            return f"Sorry, {refusal}."
+        number = command.number or self._last_number(command.job)
+        if number is None:
+            return f"Sorry, {bold(command.job)} has no build to rebuild."
+        old = build_parameters(self.api.build(command.job, number))
+        defaults = _parameter_defaults(self.api.job(command.job))
+        values = {name: old.get(name, default) for name, default in defaults.items()}
+        shown = ", ".join(f"{name}={value}" for name, value in values.items())
+        note = f", again as #{number}" + (f" with {inline_code(shown)}" if shown else "")
+        return self._queue_build(command.job, values if defaults else None, message, note)
+
+    def _abort(self, command: Command, message: Mapping[str, Any]) -> str:
+        refusal = self.policy.refuse_build(str(message.get("sender_email", "")), command.job, "abort builds")
+        if refusal:
+            return f"Sorry, {refusal}."
+        number = command.number or self._running_number(command.job)
+        if number is None:
+            return f"Sorry, {bold(command.job)} has no running build to abort."
+        data = self.api.build(command.job, number)
+        label = self._build_link(command.job, number, data)
+        if not data.get("building"):
+            return f"Sorry, {label} is not running (it ended {bold(str(data.get('result')))})."
+        self.api.stop(command.job, number)
+        noted = self._record(command.job, number, data, f"Aborted by {_who(message)} via WyzePal")
+        return f":stop_sign: Aborting {label} for {plain(_who(message))}{noted}."
+
+    def _approve(self, command: Command, message: Mapping[str, Any]) -> str:
+        return self._answer_input(command, message, approve=True)
+
+    def _reject(self, command: Command, message: Mapping[str, Any]) -> str:
+        return self._answer_input(command, message, approve=False)
+
+    def _answer_input(self, command: Command, message: Mapping[str, Any], *, approve: bool) -> str:
+        """Proceed or abort an ``input`` step: BUILD_USERS/BUILD_JOBS, then the input's own ``submitter``.
+
+        Jenkins sees only the bot's account, so the input's submitter list is
+        checked here, against the Jenkins user the chat user is in USERS.
+        """
+        verb = "approve" if approve else "reject"
+        refusal = self.policy.refuse_build(str(message.get("sender_email", "")), command.job, f"{verb} inputs")
+        if refusal:
+            return f"Sorry, {refusal}."
+        assert command.number is not None
+        data = self.api.build(command.job, command.number)
+        label = self._build_link(command.job, command.number, data)
+        waiting = self.api.pending_inputs(command.job, command.number) if data.get("building") else []
+        if not waiting:
+            return f"Sorry, {label} is not waiting for any input."
+        action = next((a for a in waiting if str(a.get("id")) == command.input_id), None) if command.input_id \
+            else (waiting[0] if len(waiting) == 1 else None)
+        if action is None:
+            ids = ", ".join(inline_code(str(a.get("id"))) for a in waiting)
+            which = f"has no input {inline_code(command.input_id)}" if command.input_id else "waits at several inputs"
+            return f"Sorry, {label} {which}; say which: {ids}."
+        input_id = str(action.get("id"))
+        refusal = self._refuse_submitter(command.job, command.number, input_id, message)
+        if refusal:
+            return f"Sorry, {refusal}."
+        question = plain(str(action.get("message") or input_id))
+        if not approve:
+            self.api.abort_input(command.job, command.number, input_id)
+            noted = self._record(command.job, command.number, data,
+                                 f"Input {input_id} rejected by {_who(message)} via WyzePal")
+            return f":stop_sign: Rejected {question} of {label} for {plain(_who(message))}{noted}."
+        defaults = input_defaults(action)
+        unknown = sorted(set(command.parameters) - set(defaults))
+        if unknown:
+            return (f"Sorry, that input has no parameter {plain(unknown[0])} "
+                    f"(it has: {plain(', '.join(defaults) or 'none')}).")
+        values = {name: command.parameters.get(name, default) for name, default in defaults.items()}
+        self.api.proceed_input(command.job, command.number, input_id, values,
+                               ok=str(action.get("proceedText") or "Proceed"))
+        shown = ", ".join(f"{k}={v}" for k, v in values.items() if "Password" not in _type_of(action, k))
+        noted = self._record(command.job, command.number, data, f"Input {input_id} approved by {_who(message)} "
+                             f"via WyzePal" + (f" ({shown})" if shown else ""))
+        return (f":check: Approved {question} of {label} for {plain(_who(message))}"
+                + (f" with {inline_code(shown)}" if shown else "") + f"{noted}.")
+
+    def _refuse_submitter(self, job: str, number: int, input_id: str, message: Mapping[str, Any]) -> Optional[str]:
+        submitter = self.api.input_submitters(job, number).get(input_id)
+        if not submitter:
+            return None
+        allowed = [name.strip().lower() for name in submitter.split(",") if name.strip()]
+        mine = [name.lower() for name in self.policy.jenkins_users(message)]
+        if any(name in allowed for name in mine):
+            return None
+        if not mine:
+            return (f"only {plain(submitter)} may answer that input, and USERS maps you to no Jenkins user "
+                    "(ask an admin to add you)")
+        return f"only {plain(submitter)} may answer that input (you are {plain(', '.join(mine))} in Jenkins)"
+
+    def _record(self, job: str, number: int, data: Mapping[str, Any], text: str) -> str:
+        """Note the action in the build's description (kept, with ours after it); said when Jenkins refuses."""
+        before = str(data.get("description") or "").strip()
+        try:
+            self.api.set_description(job, number, f"{before}\n{text}" if before else text)
+        except JenkinsError as exc:
+            log.warning("%s #%d: could not write the description: %s", job, number, exc)
+            return " (I could not note it in the build's description)"
+        return "; noted in the build's description"
+
+    def _build_link(self, job: str, number: int, data: Mapping[str, Any]) -> str:
+        url = str(data.get("url") or "") or f"{self._job_url(job)}{number}/"
+        return link(f"{display_name(job)} #{number}", url)
+
+    def _last_number(self, job: str) -> Optional[int]:
+        history = self.api.history(job, 1)
+        return int(history[0]["number"]) if history else None
+
+    def _running_number(self, job: str) -> Optional[int]:
+        running = [int(entry["number"]) for entry in self.api.history(job, 10) if entry.get("building")]
+        return running[0] if running else None
 
     def _job_url(self, job: str) -> str:
         return self.api.shown_url + item_path(job) + "/"
@@ -155,9 +287,23 @@ class CommandHandler:
                         requester_id=message.get("sender_id"))
 
 
-def _parameter_names(job: Mapping[str, Any]) -> list[str]:
-    names: list[str] = []
+def _parameter_defaults(job: Mapping[str, Any]) -> dict[str, str]:
+    """The job's parameters and their defaults (``ParametersDefinitionProperty``), in the job's order."""
+    defaults: dict[str, str] = {}
     for prop in job.get("property") or []:
         for definition in prop.get("parameterDefinitions") or []:
-            names.append(str(definition["name"]))
-    return names
+            default = definition.get("defaultParameterValue") or {}
+            defaults[str(definition["name"])] = json_text(default.get("value") if isinstance(default, Mapping)
+                                                          else None)
+    return defaults
+
+
+def _who(message: Mapping[str, Any]) -> str:
+    return str(message.get("sender_full_name") or message.get("sender_email") or "someone")
+
+
+def _type_of(action: Mapping[str, Any], name: str) -> str:
+    for entry in action.get("inputs") or []:
+        if isinstance(entry, Mapping) and entry.get("name") == name:
+            return str(entry.get("type") or "")
+    return ""

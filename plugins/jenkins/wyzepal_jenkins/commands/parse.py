@@ -1,4 +1,8 @@
-"""Chat text to a command: ``build <job> [NAME=value ...]``, ``status <job>``, ``last <job>``, ``queue``, ``help``.
+"""Chat text to a command.
+
+``build <job> [NAME=value ...]``, ``rebuild <job> [#N]``, ``abort <job> [#N]``,
+``approve <job> #N [input-id] [NAME=value ...]``, ``reject <job> #N [input-id]``,
+``status <job>``, ``last <job>``, ``queue``, ``help``.
 
 Job names with spaces can be quoted (``build "my app"``), as in a shell. What the
 person typed is echoed in code spans only, so an error cannot make the bot mention
@@ -9,11 +13,16 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass, field
+from typing import Optional
 
 from wyzepal_notifier.formatting import inline_code
 
-COMMANDS = ("build", "status", "last", "queue", "help")
-NEEDS_JOB = ("build", "status", "last")
+COMMANDS = ("build", "rebuild", "abort", "approve", "reject", "status", "last", "queue", "help")
+NEEDS_JOB = ("build", "rebuild", "abort", "approve", "reject", "status", "last")
+TAKES_NUMBER = ("rebuild", "abort", "approve", "reject")
+NEEDS_NUMBER = ("approve", "reject")
+TAKES_PARAMETERS = ("build", "approve")
+_NUMBER = re.compile(r"^#?(\d+)$")
 _LEADING_MENTION = re.compile(r"^\s*@_?\*\*[^*]+\*\*[\s:,]*")
 _PARAMETER = re.compile(r"^([A-Za-z_][A-Za-z0-9_.-]*)=(.*)$", re.DOTALL)
 
@@ -23,6 +32,8 @@ class Command:
     name: str
     job: str = ""
     parameters: dict[str, str] = field(default_factory=dict)
+    number: Optional[int] = None
+    input_id: str = ""
 
 
 class CommandError(ValueError):
@@ -50,8 +61,16 @@ def parse(text: str) -> Command:
         raise CommandError(f"which job? e.g. `{name} my-job`")
     command = Command(name, job=words[1].strip("/"))
     rest = words[2:]
-    if rest and name != "build":
-        raise CommandError(f"`{name}` takes only a job name")
+    if name in TAKES_NUMBER and rest and _NUMBER.match(rest[0]):
+        command.number = int(_NUMBER.match(rest[0]).group(1))  # type: ignore[union-attr]
+        rest = rest[1:]
+    if name in NEEDS_NUMBER and command.number is None:
+        raise CommandError(f"which build? e.g. {inline_code(f'{name} {words[1]} #42')}")
+    if name in ("approve", "reject") and rest and not _PARAMETER.match(rest[0]):
+        command.input_id, rest = rest[0], rest[1:]
+    if rest and name not in TAKES_PARAMETERS:
+        raise CommandError(f"`{name}` takes only a job name" + (" and a build number" if name in TAKES_NUMBER
+                                                                  else ""))
     for word in rest:
         match = _PARAMETER.match(word)
         if not match:

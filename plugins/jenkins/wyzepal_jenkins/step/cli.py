@@ -14,7 +14,8 @@ import sys
 from pathlib import Path
 from typing import Mapping, Optional, Sequence
 
-from wyzepal_notifier import ConfigError, __version__
+from wyzepal_notifier import ConfigError
+from wyzepal_notifier.cli.options import add_config, add_dry_run, add_verbose, command_parser, setup_logging
 
 from ..api import JenkinsError
 from ..build import Build, NotInJenkins, build_from_env, collect, merge
@@ -41,21 +42,20 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog=PROG, description="Announce this Jenkins build in WyzePal.")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser = command_parser(PROG, "Announce this Jenkins build in WyzePal.", parser_class=_Parser)
     when = parser.add_mutually_exclusive_group()
     when.add_argument("--result", type=str.upper, choices=RESULTS,
                       help="the build's result, e.g. ${currentBuild.currentResult}; default: Jenkins' "
                            "answer, or SUCCESS while the build runs (a step reached means earlier steps passed)")
     when.add_argument("--started", action="store_true", help="announce that the build started")
-    parser.add_argument("--config", help="the config file (default: $WYZEPAL_JENKINS_CONFIG, or beside this script)")
+    add_config(parser, "the config file (default: $WYZEPAL_JENKINS_CONFIG, or beside this script)")
     parser.add_argument("--jenkins-url", help="Jenkins' address (default: JENKINS_URL in the config, or $JENKINS_URL)")
     parser.add_argument("--job", help="the job's full name (default: $JOB_NAME)")
     parser.add_argument("--build-number", type=int, help="the build number (default: $BUILD_NUMBER)")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for delivery before exiting")
     parser.add_argument("--fail-on-error", action="store_true", help="exit non-zero when the message is not sent")
-    parser.add_argument("--print", dest="dry_run", action="store_true", help="print the messages instead of sending")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens (never the API key)")
+    add_dry_run(parser, "--print")  # --print: the step's first spelling, kept for existing Jenkinsfiles
+    add_verbose(parser)
     return parser
 
 
@@ -67,8 +67,7 @@ def main(argv: Optional[Sequence[str]] = None, env: Optional[Mapping[str, str]] 
     except UsageError as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return EXIT_USAGE if "--fail-on-error" in argv else EXIT_OK
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
-                        format=f"{PROG}: %(message)s")
+    setup_logging(args.verbose, PROG)
     try:
         return notify(args, os.environ if env is None else env)
     except Exception as exc:  # a bug here must not fail the build it reports on
@@ -84,6 +83,8 @@ def notify(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     except (ConfigError, NotInJenkins) as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return EXIT_USAGE if args.fail_on_error else EXIT_OK
+    log.info("read %s; %s #%s is %s (%s)", integration.settings.path, build.job, build.number,
+             build.result or "running", build.kind)
     if args.dry_run:
         return show(integration, build)
     wanted, queued = integration.announce_counted(build)

@@ -13,12 +13,13 @@ import threading
 from pathlib import Path
 from typing import ContextManager, Mapping, Optional, Sequence
 
-from wyzepal_notifier import ConfigError, __version__
+from wyzepal_notifier import ConfigError
+from wyzepal_notifier.cli.options import add_config, add_verbose, command_parser, setup_logging
 
 from ..api import JenkinsAPI, JenkinsError
 from ..integration import JenkinsIntegration
 from ..selection import watched
-from .poller import Poller
+from .poller import Poller, PollReport
 from .runner import Watcher
 from .state import WatchState
 
@@ -28,20 +29,18 @@ log = logging.getLogger("wyzepal_notifier.jenkins.watch")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=PROG, description="Announce Jenkins builds in WyzePal by polling Jenkins.")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("--config", help="the config file (default: $WYZEPAL_JENKINS_CONFIG, or beside this script)")
+    parser = command_parser(PROG, "Announce Jenkins builds in WyzePal by polling Jenkins.")
+    add_config(parser, "the config file (default: $WYZEPAL_JENKINS_CONFIG, or beside this script)")
     parser.add_argument("--once", action="store_true", help="poll once and exit (e.g. from cron)")
     parser.add_argument("--check", action="store_true", help="check the Jenkins credentials and list the watched jobs")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens (never the API key)")
+    add_verbose(parser)
     return parser
 
 
 def main(argv: Optional[Sequence[str]] = None, env: Optional[Mapping[str, str]] = None,
          stop: Optional[threading.Event] = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
-                        format=f"{PROG}: %(levelname)s %(message)s")
+    setup_logging(args.verbose, PROG)
     try:
         integration = JenkinsIntegration.load(explicit=args.config, beside=Path(sys.argv[0]).resolve(), env=env)
         api = integration.jenkins_api(env=env)
@@ -54,8 +53,9 @@ def main(argv: Optional[Sequence[str]] = None, env: Optional[Mapping[str, str]] 
     watcher = Watcher(Poller(integration, api, state), float(integration.settings["POLL_INTERVAL"]))
     try:
         if args.once:
-            watcher.poll_once()
-            return EXIT_OK
+            report = watcher.poll_once()
+            print(describe_poll(report, integration.state_path()))
+            return EXIT_OK if report is not None else EXIT_UNREACHABLE
         stop = stop or threading.Event()
         with _signals(stop):
             listener = _start_commands(integration, api, state, stop)
@@ -65,6 +65,23 @@ def main(argv: Optional[Sequence[str]] = None, env: Optional[Mapping[str, str]] 
     finally:
         integration.close(5.0)
     return EXIT_OK
+
+
+def describe_poll(report: Optional[PollReport], state_path: object) -> str:
+    """What one ``--once`` poll saw and did, for the person (or the cron mail) reading it."""
+    if report is None:
+        return "Jenkins could not be polled (see above); nothing announced, nothing lost: the next poll catches up"
+    if report.baseline:
+        return (f"first poll: {len(report.new_jobs)} watched job(s) remembered as they are now (in {state_path}); "
+                "builds that finish from now on will be announced")
+    lines = [f"announced {len(report.announced)} build(s)" + (":" if report.announced else
+                                                               " (no build finished since the last poll)")]
+    lines += [f"  {job} #{number}: {result}" for job, number, result in report.announced]
+    if report.new_jobs:
+        lines.append(f"new job(s) watched from now on: {', '.join(report.new_jobs)}")
+    if report.gone_jobs:
+        lines.append(f"job(s) gone from Jenkins: {', '.join(report.gone_jobs)}")
+    return "\n".join(lines)
 
 
 def check(integration: JenkinsIntegration, api: JenkinsAPI) -> int:

@@ -18,6 +18,7 @@ from ..build.history import HISTORY_LIMIT
 from ..integration import JenkinsIntegration
 from ..selection import watched
 from .followups import FollowUps
+from .inputs import Inputs
 from .state import JobState, WatchState
 
 log = logging.getLogger("wyzepal_notifier.jenkins.watch")
@@ -42,6 +43,8 @@ class Poller:
         self.followups = FollowUps(integration, api, state)
         self.wants_started = any(conf.get("NOTIFY_STARTED") for conf in integration.configurations)
         self.max_failed_tests = int(integration.settings["MAX_FAILED_TESTS"])
+        self.log_lines = int(integration.settings["LOG_LINES"])
+        self.inputs = Inputs(integration, api)
 
     def poll(self) -> PollReport:
         """Raises JenkinsError when Jenkins cannot list its jobs; state is then untouched."""
@@ -106,24 +109,27 @@ class Poller:
         number = int(entry["number"])
         if entry.get("building"):
             if self.wants_started and number not in known.started:
-                self._announce(name, number, history, report)
+                self._announce(name, known, number, history, report)
                 known.started.append(number)
+            self.inputs.check(name, known, entry)
             if number not in known.pending:
                 known.pending.append(number)
         else:
             finished_ms = int(entry.get("timestamp") or 0) + int(entry.get("duration") or 0)
             if known.news_after_ms is None or finished_ms >= known.news_after_ms:
-                self._announce(name, number, history, report)
+                self._announce(name, known, number, history, report)
             if number in known.pending:
                 known.pending.remove(number)
             if number in known.started:
                 known.started.remove(number)
+            known.inputs = [key for key in known.inputs if not key.startswith(f"{number}:")]
         known.last = max(known.last, number)
 
-    def _announce(self, name: str, number: int, history: list, report: PollReport) -> None:
+    def _announce(self, name: str, known: JobState, number: int, history: list, report: PollReport) -> None:
         """Raises JenkinsError when Jenkins should be asked again later; any other trouble skips the build."""
         try:
-            build = collect(self.api, name, number, max_failed_tests=self.max_failed_tests, history=history)
+            build = collect(self.api, name, number, max_failed_tests=self.max_failed_tests, history=history,
+                            log_lines=self.log_lines)
         except NotFound:
             log.info("%s #%d vanished before it could be read", name, number)
             return
@@ -134,6 +140,8 @@ class Poller:
             return
         self.integration.announce(build)
         report.announced.append((name, number, build.kind))
+        if build.kind == "first_failure" and known.told != number and self.integration.tell_breakers(build):
+            known.told = number
 
     def _warn_if_history_ran_out(self, name: str, known: JobState, history: list) -> None:
         if known.last and len(history) >= HISTORY_LIMIT:

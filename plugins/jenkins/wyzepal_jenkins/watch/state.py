@@ -4,7 +4,8 @@ Per job: the highest build number looked at, the builds below it still running,
 the running builds whose start was announced and, for a job first seen later,
 the time before which its builds are not news. Also the time of the last
 good poll (a job first seen later only announces builds finished after it) and
-the builds started from chat that someone waits to hear about. Writes replace
+the builds started from chat that someone waits to hear about. Also which
+first failure's culprits were told, and which input steps were announced. Writes replace
 the file atomically, so a crash leaves the old state or the new, never half.
 """
 from __future__ import annotations
@@ -29,6 +30,10 @@ class JobState:
     started: list[int] = field(default_factory=list)
     #: For a job first seen after the first poll: builds that ended before this are not news.
     news_after_ms: Optional[int] = None
+    #: The first failure whose culprits were written to (DIRECT_MESSAGE_BREAKERS): never twice.
+    told: Optional[int] = None
+    #: Input steps announced, as "<build number>:<input id>".
+    inputs: list[str] = field(default_factory=list)
 
 
 @dataclass
