@@ -54,12 +54,18 @@ def trac_admin(env_path: Path, *args: str) -> str:
 class TracServer:
     """One Trac environment served by tracd, with the WyzePal plugin installed one way or the other."""
 
-    def __init__(self, root: Path, chat_site: str, *, single_file: bool = False, **settings: Any) -> None:
+    def __init__(self, root: Path, chat_site: str, *, single_file: bool = False, users: Optional[dict] = None,
+                 home: Optional[Path] = None, ini: str = "", **settings: Any) -> None:
+        """``users``: more logins (name: password) besides the admin; ``home``: tracd's HOME (where the
+        spool of older versions lived); ``ini``: more trac.ini text."""
         self.root = root
         self.env_path = root / "env"
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.single_file = single_file
+        self.users = {ADMIN: PASSWORD, **(users or {})}
+        self.home = home
+        self.ini = ini
         self.process: Optional[subprocess.Popen] = None
         self._create(chat_site, settings)
 
@@ -79,14 +85,17 @@ class TracServer:
         if self.single_file:
             shutil.copy(SINGLE_FILE, self.env_path / "plugins")
         write_config(self.config_path, chat_site, **settings)
-        digest = hashlib.md5(f"{ADMIN}:{REALM}:{PASSWORD}".encode()).hexdigest()  # noqa: S324 - htdigest's format
-        (self.root / "htdigest").write_text(f"{ADMIN}:{REALM}:{digest}\n")
+        lines = []
+        for user, password in self.users.items():
+            digest = hashlib.md5(f"{user}:{REALM}:{password}".encode()).hexdigest()  # noqa: S324 - htdigest's format
+            lines.append(f"{user}:{REALM}:{digest}\n")
+        (self.root / "htdigest").write_text("".join(lines))
 
     def _ini_snippet(self) -> Path:
         snippet = self.root / "extra.ini"
         components = "" if self.single_file else "[components]\nwyzepal_trac.* = enabled\n"
         snippet.write_text(f"[trac]\nbase_url = {self.url}\n[logging]\nlog_type = file\nlog_level = INFO\n"
-                           + components)
+                           + components + self.ini)
         return snippet
 
     # -- running tracd -----------------------------------------------------------------
@@ -95,6 +104,10 @@ class TracServer:
         command = [sys.executable, "-m", "trac.web.standalone", "--hostname", "127.0.0.1", "--port", str(self.port),
                    "--auth", f"*,{self.root / 'htdigest'},{REALM}", "--single-env", str(self.env_path)]
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+        if self.home is not None:
+            env["HOME"] = str(self.home)
+            env.pop("XDG_STATE_HOME", None)
+            env.pop("WYZEPAL_OUTBOX", None)
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=(self.root / "tracd.err").open("w"),
                                         env=env)
         deadline = time.monotonic() + timeout
@@ -123,9 +136,9 @@ class TracServer:
 
     # -- a browser ---------------------------------------------------------------------
 
-    def login(self) -> requests.Session:
+    def login(self, user: str = ADMIN) -> requests.Session:
         session = requests.Session()
-        response = session.get(self.url + "/login", auth=HTTPDigestAuth(ADMIN, PASSWORD), timeout=10)
+        response = session.get(self.url + "/login", auth=HTTPDigestAuth(user, self.users[user]), timeout=10)
         response.raise_for_status()
         assert "trac_auth" in session.cookies, "login did not set the trac_auth cookie"
         return session
@@ -152,6 +165,32 @@ class TracServer:
         for name, value in fields.items():
             data[name if name.startswith("action_") else f"field_{name}"] = value
         return session.post(self.url + f"/ticket/{ticket_id}", data=data, allow_redirects=False, timeout=30)
+
+    def post_form(self, session: requests.Session, path: str, form_page: Optional[str] = None,
+                  files: Optional[dict] = None, **data: str) -> requests.Response:
+        """POST to ``path`` as a page's form does (its ``__FORM_TOKEN``), without following the redirect."""
+        token = self.form(session, form_page or path)["__FORM_TOKEN"]
+        return session.post(self.url + path, data={"__FORM_TOKEN": token, **data}, files=files,
+                            allow_redirects=False, timeout=60)
+
+    def attach(self, session: requests.Session, realm: str, parent: str, filename: str, content: bytes,
+               description: str = "") -> requests.Response:
+        """The "Attach file" form of a ticket or wiki page."""
+        path = f"/attachment/{realm}/{parent}/"
+        return self.post_form(session, path, form_page=path + "?action=new", action="new", realm=realm,
+                              id=parent, description=description, files={"attachment": (filename, content)})
+
+    def delete_attachment(self, session: requests.Session, realm: str, parent: str, filename: str) -> requests.Response:
+        path = f"/attachment/{realm}/{parent}/{filename}"
+        return self.post_form(session, path, form_page=path + "?action=delete", action="delete")
+
+    def batch_modify(self, session: requests.Session, ticket_ids: list, comment: str = "",
+                     **values: str) -> requests.Response:
+        """The batch modify form under a query's results."""
+        data = {f"batchmod_value_{name}": value for name, value in values.items()}
+        return self.post_form(session, "/batchmodify", form_page="/query", action="leave",
+                              selected_tickets=",".join(str(i) for i in ticket_ids),
+                              batchmod_value_comment=comment, query_href="/query", **data)
 
     @staticmethod
     def ticket_id(response: requests.Response) -> int:

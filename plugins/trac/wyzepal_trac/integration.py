@@ -74,7 +74,8 @@ class TracIntegration(Integration):
         if event["type"] != "ticket_batch_modified":
             yield from super().get_configs(event)
             return
-        wanted = {id(conf) for ticket in event["tickets"] for conf in super().get_configs(ticket)}
+        matching = super().get_configs
+        wanted = {id(conf) for ticket in event["tickets"] for conf in matching(ticket)}
         yield from (conf for conf in self.configurations if id(conf) in wanted)
 
     def send_direct(self, event: Mapping[str, Any]) -> int:

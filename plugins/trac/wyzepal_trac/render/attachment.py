@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from wyzepal_notifier import Configuration
-from wyzepal_notifier.formatting import bold, italic, link, plain
+from wyzepal_notifier.formatting import bold, italic, link
 
 from ..links import TracLinks
 from .text import actor
@@ -17,7 +17,7 @@ def content(conf: Configuration, event: Mapping[str, Any], links: TracLinks) -> 
     if event["type"].endswith("_deleted"):
         return f"Attachment {bold(filename)} was deleted from {parent}."
     file_link = link(filename, links.attachment(event["parent_realm"], event["parent_id"], filename))
-    text = f"{actor(event)} attached {file_link} ({plain(_size(event.get('size', '0')))}) to {parent}"
+    text = f"{actor(event)} attached {file_link} ({_size(event.get('size', '0'))}) to {parent}"
     description = event.get("attachment_description")
     return f"{text}: {italic(description)}" if description else text
 
