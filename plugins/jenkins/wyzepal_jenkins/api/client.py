@@ -141,12 +141,12 @@ class JenkinsAPI:
     @_translated
     def stages(self, name: str, number: int) -> dict[str, Any]:
         """The pipeline's stages and their status (pipeline-rest-api's ``wfapi/describe``)."""
-        return self._json("GET", f"{item_path(name)}/{int(number)}/wfapi/describe")
+        return self._json("GET", f"{item_url_path(name)}/{int(number)}/wfapi/describe")
 
     @_translated
     def pending_inputs(self, name: str, number: int) -> list[dict[str, Any]]:
         """The ``input`` steps the build waits at (``wfapi/pendingInputActions``): id, message, inputs."""
-        return self._json("GET", f"{item_path(name)}/{int(number)}/wfapi/pendingInputActions") or []
+        return self._json("GET", f"{item_url_path(name)}/{int(number)}/wfapi/pendingInputActions") or []
 
     @_translated
     def input_submitters(self, name: str, number: int) -> dict[str, Optional[str]]:
@@ -163,7 +163,7 @@ class JenkinsAPI:
         ``logText/progressiveText`` with a ``start`` past the end answers nothing
         but the log's size (``X-Text-Size``); a second request reads the tail.
         """
-        path = f"{item_path(name)}/{int(number)}/logText/progressiveText"
+        path = f"{item_url_path(name)}/{int(number)}/logText/progressiveText"
         size = int(self._raw("GET", f"{path}?start={2 ** 62}").headers.get("X-Text-Size") or 0)
         tail = self._raw("GET", f"{path}?start={max(0, size - max_bytes)}")
         tail.encoding = tail.encoding or "utf-8"
@@ -186,18 +186,18 @@ class JenkinsAPI:
     @_translated
     def stop(self, name: str, number: int) -> None:
         """Abort a running build (``/stop``, as the build page's red X)."""
-        self._raw("POST", f"{item_path(name)}/{int(number)}/stop")
+        self._raw("POST", f"{item_url_path(name)}/{int(number)}/stop")
 
     @_translated
     def set_description(self, name: str, number: int, text: str) -> None:
         """Write the build's description (``submitDescription``), e.g. who acted on it from chat."""
-        self._raw("POST", f"{item_path(name)}/{int(number)}/submitDescription", data={"description": text})
+        self._raw("POST", f"{item_url_path(name)}/{int(number)}/submitDescription", data={"description": text})
 
     @_translated
     def proceed_input(self, name: str, number: int, input_id: str, values: Optional[Mapping[str, str]] = None,
                       ok: str = "Proceed") -> None:
         """Answer an ``input`` step: ``proceedEmpty`` without parameters, else ``submit`` (``json``, ``proceed``)."""
-        base = f"{item_path(name)}/{int(number)}/input/{quote(input_id, safe='')}"
+        base = f"{item_url_path(name)}/{int(number)}/input/{quote(input_id, safe='')}"
         if not values:
             self._raw("POST", f"{base}/proceedEmpty")
             return
@@ -207,7 +207,7 @@ class JenkinsAPI:
 
     @_translated
     def abort_input(self, name: str, number: int, input_id: str) -> None:
-        self._raw("POST", f"{item_path(name)}/{int(number)}/input/{quote(input_id, safe='')}/abort")
+        self._raw("POST", f"{item_url_path(name)}/{int(number)}/input/{quote(input_id, safe='')}/abort")
 
     # -- plain requests (what python-jenkins has no call for) -------------------
 
@@ -220,11 +220,12 @@ class JenkinsAPI:
 
 
 def item_path(full_name: str) -> str:
-    """``team/app`` is ``job/team/job/app`` in Jenkins URLs, each name encoded.
+    """``team/app`` is ``job/team/job/app`` in Jenkins URLs (python-jenkins' ``get_info`` encodes it)."""
+    return "/".join(f"job/{part}" for part in full_name.split("/"))
 
-    A multibranch branch ``feature/login`` is the item ``feature%2Flogin``, so
-    its URL segment is ``feature%252Flogin``; a space is ``%20``.
-    """
+
+def item_url_path(full_name: str) -> str:
+    """:func:`item_path` encoded for a URL: the branch item ``feature%2Flogin`` is ``feature%252Flogin``."""
     return "/".join(f"job/{quote(part, safe='')}" for part in full_name.split("/"))
 
 

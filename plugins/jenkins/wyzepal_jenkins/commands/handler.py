@@ -14,7 +14,7 @@ from urllib.parse import unquote
 from wyzepal_notifier import Message
 from wyzepal_notifier.formatting import bold, bullet_list, inline_code, link, plain
 
-from ..api import JenkinsAPI, JenkinsError, JenkinsRefused, JenkinsRejected, NotFound, item_path
+from ..api import JenkinsAPI, JenkinsError, JenkinsRefused, JenkinsRejected, NotFound, item_url_path
 from ..api.client import display_name
 from ..build import collect
 from ..build.parse import json_text
@@ -276,7 +276,7 @@ class CommandHandler:
         return running[0] if running else None
 
     def _job_url(self, job: str) -> str:
-        return self.api.shown_url + item_path(job) + "/"
+        return self.api.shown_url + item_url_path(job) + "/"
 
     def _followup(self, job: str, queue_id: int, message: Mapping[str, Any]) -> FollowUp:
         is_stream = message.get("type") == "stream"

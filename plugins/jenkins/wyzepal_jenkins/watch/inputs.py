@@ -11,7 +11,7 @@ from typing import Any, Mapping
 
 from wyzepal_notifier import Message
 
-from ..api import JenkinsAPI, JenkinsError, item_path
+from ..api import JenkinsAPI, JenkinsError, item_url_path
 from ..build.model import Build
 from ..integration import JenkinsIntegration
 from ..message import topic
@@ -36,7 +36,7 @@ class Inputs:
         except JenkinsError as exc:
             log.info("%s #%d: its inputs could not be read (%s)", job, number, exc)
             return
-        url = str(entry.get("url") or "") or f"{self.api.shown_url}{item_path(job)}/{number}/"
+        url = str(entry.get("url") or "") or f"{self.api.shown_url}{item_url_path(job)}/{number}/"
         for action in actions:
             key = f"{number}:{action.get('id')}"
             if key in known.inputs:
