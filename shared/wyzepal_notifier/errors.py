@@ -65,6 +65,26 @@ def describe_exception(exc: BaseException, limit: int = MAX_QUOTED) -> str:
     return f"{name}: {said}" if said else name
 
 
+#: Module a plugin imports -> the extra of wyzepal-integrations that installs it.
+EXTRA_OF_MODULE = {"jenkins": "jenkins", "trac": "trac", "pkg_resources": "trac", "aiohttp": "devserver"}
+
+
+def install_command(extra: str) -> str:
+    """The one way this project is installed: from a clone (it is on no package index), or a wheel built there."""
+    return (f"python3 -m pip install '.[{extra}]' from the root of a clone of wyzepal-integrations, in the "
+            "Python the host runs (on a host without the clone, a wheel built in it: python3 -m pip wheel "
+            f"--no-deps -w dist . then python3 -m pip install \"$(echo dist/wyzepal_integrations-*.whl)[{extra}]\")")
+
+
+def missing_extra(what: str, exc: ImportError) -> str:
+    """One line for an ImportError: which extra to install, and how; else what failed to import."""
+    module = (exc.name or "").split(".")[0]
+    extra = EXTRA_OF_MODULE.get(module)
+    if extra:
+        return f"{what} needs the '{extra}' extra (the module {module} is not installed): {install_command(extra)}"
+    return f"{what} could not be imported: {describe_exception(exc)}"
+
+
 class WyzePalError(Exception):
     """Base of every error this library raises on purpose."""
 

@@ -145,13 +145,14 @@ def test_list_shows_the_installed_integrations():
         (loadable if probe.returncode == 0 else broken).add(entry_point.name)
     result = run("list")
     assert result.returncode == 0
-    listed = {line.split()[0] for line in result.stdout.splitlines() if line and not line.startswith(" ")}
+    listed = {line.split()[0] for line in result.stdout.splitlines()
+              if line and not line.startswith(" ") and "not usable here" not in line}
     if loadable:
         assert listed == loadable
     else:  # installed metadata without the plugins' code (a stale egg-info in a source checkout)
         assert "no integrations installed" in result.stdout
-    for name in broken:
-        assert f"integration {name} could not be loaded" in result.stderr
+    for name in broken:  # listed, with the extra to install (python-jenkins, Trac)
+        assert f"{name:<10} not usable here: the {name} plugin needs the" in result.stdout
 
 
 def test_demo_delivers_every_sample():

@@ -2,40 +2,58 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import re
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
 from ..config import load_settings
-from ..errors import WyzePalError
+from ..config.settings import AssumedSchemeWarning
+from ..errors import ConfigError, WyzePalError
 from ..integration import Integration, integrations
-from .common import EXIT_OK, EXIT_UNDELIVERED, error, exits_cleanly
+from .common import EXIT_OK, EXIT_UNDELIVERED, EXIT_USAGE, error, exits_cleanly
 
 if TYPE_CHECKING:
     from ..client.client import Client
 
+log = logging.getLogger("wyzepal_notifier.cli.check")
 _TOOL_FROM_FILENAME = re.compile(r"^wyzepal_(?P<tool>\w+?)_config\.py$")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "check", help="validate a plugin config file (exit 0 valid, 2 not)",
-        description="Validate wyzepal_<tool>_config.py by the schema of its integration. "
-                    "With --ping, also log in and check that every channel it names exists.",
+        description="Validate a plugin's config file by the schema of its plugin: the one --tool names, "
+                    "else the one its file name (wyzepal_TOOL_config.py) names. With --ping, also log in "
+                    "and check that every channel it names exists.",
     )
     parser.add_argument("--config", metavar="FILE", required=True, help="the config file to check")
+    parser.add_argument("--tool", metavar="TOOL",
+                        help="the plugin whose settings the file holds (trac, jenkins, hubot, git, svn); "
+                             "default: the TOOL in the file name wyzepal_TOOL_config.py")
     parser.add_argument("--ping", action="store_true", help="check the credentials and the channels on the server")
     parser.set_defaults(func=run)
 
 
 @exits_cleanly
 def run(args: argparse.Namespace) -> int:
+    tool = args.tool or tool_from_filename(args.config)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        integration = load_for_check(args.config)
+        integration = load_for_check(args.config, tool, named=bool(args.tool))
+    if tool and integration.integration_id == tool:
+        schema = f"the {integration.name} plugin's settings" + ("" if args.tool else " (from the file name)")
+    else:
+        schema = "the common settings only (name the plugin with --tool to check its own settings too)"
+    print(f"checked {args.config} against {schema}")
+    log.info("read %s; configurations: %s", args.config, ", ".join(c.description for c in integration.configurations))
+    problems = [w for w in caught if issubclass(w.category, AssumedSchemeWarning)]
     for warning in caught:
-        print(f"warning: {warning.message}")
+        print(f"{'error' if warning in problems else 'warning'}: {warning.message}")
+    if problems:  # it loads, but the first message would fail with a TLS error far from the cause
+        error(f"{args.config} is not ready: fix WYZEPAL_SITE as said above")
+        return EXIT_USAGE
     described = ", ".join(conf.description for conf in integration.configurations)
     print(f"valid: {args.config} ({integration.name or 'WyzePal'} config; configurations: {described})")
     if args.ping and not ping(integration.client, integration):
@@ -43,16 +61,34 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def load_for_check(path: str) -> Integration:
-    """Validate by the integration the file name points to, else by the common settings."""
+def tool_from_filename(path: str) -> Optional[str]:
     match = _TOOL_FROM_FILENAME.match(Path(path).name)
-    tool: Optional[str] = match.group("tool") if match else None
+    return match.group("tool") if match else None
+
+
+def load_for_check(path: str, tool: Optional[str] = None, *, named: bool = False) -> Integration:
+    """Validate by ``tool``'s integration, else by the common settings.
+
+    ``named``: the user named the tool (``--tool``), so one that is not
+    installed is an error; a tool read from the file name that no plugin has
+    (``wyzepal_generic_config.py``) falls back to the common settings. A plugin
+    that is installed but cannot be imported (its extra is missing) is an error
+    saying what to install: judging its file by the common settings alone would
+    call every one of its keys unknown.
+    """
     if tool:
         integrations.load_entry_points(only=tool)
-    if tool and tool in integrations:
-        return integrations.get(tool).load(explicit=path)
+        if tool in integrations.failed:
+            raise ConfigError(integrations.failed[tool], path=path)
+        if tool in integrations:
+            return integrations.get(tool).load(explicit=path)
+        if named:
+            integrations.load_entry_points()
+            known = ", ".join(integrations.names()) or "none"
+            raise ConfigError(f"--tool {tool}: no such plugin is installed", path=path, expected=f"one of {known}",
+                              fix="name an installed plugin (see 'wyzepal-integrations list')")
     settings = load_settings(tool or "generic", explicit=path)
-    return Integration(settings)
+    return Integration.contained(settings)
 
 
 def ping(client: Client, integration: Integration) -> bool:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..errors import install_command
 from ..integration import integrations
 from .common import EXIT_OK
 
@@ -17,9 +18,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     integrations.load_entry_points()
     found = list(integrations)
-    if not found:
-        print("no integrations installed; install a plugin, e.g. pip install 'wyzepal-integrations[trac]'")
+    if not found and not integrations.failed:
+        print(f"no integrations installed; install one: {install_command('trac')}")
     for cls in found:
         print(f"{cls.integration_id:<10} {cls.name} {cls.version}: {cls.description}")
         print(f"{'':<10} config file: wyzepal_{cls.integration_id}_config.py")
+    for name, why in sorted(integrations.failed.items()):
+        print(f"{name:<10} not usable here: {why}")
     return EXIT_OK

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import sys
 from typing import Optional, Sequence
 
-from ..version import __version__
+from .options import add_verbose, add_verbose_everywhere, command_parser, plugin_commands_epilog, setup_logging
 
 EXIT_OK, EXIT_UNDELIVERED, EXIT_USAGE = 0, 1, 2
 
@@ -21,29 +20,26 @@ SUBCOMMANDS = ("send", "check", "template_cmd", "list_cmd", "outbox_cmd", "devse
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="wyzepal-integrations",
-        description="Send notifications to WyzePal, check plugin configs, run a local dev server.",
+    parser = command_parser(
+        "wyzepal-integrations",
+        "Send notifications to WyzePal, check plugin configs, run a local dev server.",
+        epilog=plugin_commands_epilog(),
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens (never the API key)")
+    add_verbose(parser)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in SUBCOMMANDS:
-        try:
-            module = importlib.import_module(f"{__package__}.{name}")
-        except ImportError as exc:
-            if exc.name and exc.name.startswith(f"{__package__}.{name}"):
-                continue  # a subcommand not built yet
-            raise
+        # No try: a subcommand that fails to import is a broken install, and hiding it
+        # would leave the user with a shorter --help and no idea why.
+        module = importlib.import_module(f"{__package__}.{name}")
         module.register(subparsers)
+    add_verbose_everywhere(parser)
     return parser
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    setup_logging(args.verbose, "wyzepal-integrations")
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE

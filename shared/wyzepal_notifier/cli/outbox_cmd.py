@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import re
+import shlex
 import sys
 import time
 from typing import Iterator, Optional
@@ -115,7 +117,8 @@ def _summary(spool: Spool, report: DrainReport) -> int:
                                                                                               report.stopped_by)
         print(f"not all delivered ({why}); last error: {status.last_error or 'none'}", file=sys.stderr)
     if status.dead:
-        print("dead messages need a fix first; see 'wyzepal-integrations outbox status'", file=sys.stderr)
+        print("dead messages need a fix first; see 'wyzepal-integrations outbox status' for the command that "
+              "sends them once fixed", file=sys.stderr)
     return EXIT_UNDELIVERED if status.pending or status.dead else EXIT_OK
 
 
@@ -137,12 +140,26 @@ def format_status(status: SpoolStatus, now: Optional[float] = None) -> str:
     if status.dead > len(status.dead_messages):
         lines.append(f"  ... and {status.dead - len(status.dead_messages)} more dead")
     if status.dead:
-        lines.append("  fix the cause, then: wyzepal-integrations outbox retry" + _outbox_arg(status.path))
+        lines.extend(retry_advice(status))
     return "\n".join(lines)
 
 
-def _outbox_arg(path: str) -> str:
-    return f" --outbox {path}"
+_KEY_REFUSED = re.compile(r"\b(401|403)\b|api key|unauthori[sz]ed|credential|deactivated", re.IGNORECASE)
+
+
+def retry_advice(status: SpoolStatus) -> list[str]:
+    """The retry command that works for these dead messages.
+
+    A message keeps the key it was queued with: after a wrong key is fixed,
+    ``retry`` must be told where the fixed one is (``--config``), or it sends
+    with the old key again and the messages die again.
+    """
+    command = f"wyzepal-integrations outbox retry --outbox {shlex.quote(status.path)}"
+    if any(_KEY_REFUSED.search(str(dead.get("reason") or "")) for dead in status.dead_messages):
+        return ["  the server refused the bot's key: fix WYZEPAL_API_KEY (or WYZEPAL_USER) in the config, then",
+                f"  send them with the fixed key: {command} --config FILE",
+                "  (FILE: the fixed plugin config or wyzepalrc; without --config the old key is used again)"]
+    return [f"  fix the cause (e.g. create the channel), then: {command}"]
 
 
 def _ago(seconds: float) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 from typing import Iterator, Optional
 
+from ..errors import describe_exception, missing_extra
 from .base import Integration
 
 ENTRY_POINT_GROUP = "wyzepal.integrations"
@@ -15,6 +16,8 @@ class IntegrationManager:
 
     def __init__(self) -> None:
         self._classes: dict[str, type[Integration]] = {}
+        #: Entry points that failed to load: name -> one line saying why and what to install.
+        self.failed: dict[str, str] = {}
 
     def register(self, cls: type[Integration]) -> type[Integration]:
         """Register a class (usable as a decorator); an id can be taken once."""
@@ -42,6 +45,10 @@ class IntegrationManager:
     def __contains__(self, integration_id: object) -> bool:
         return integration_id in self._classes
 
+    def names(self) -> list[str]:
+        """Every integration known, loaded or failed."""
+        return sorted(set(self._classes) | set(self.failed))
+
     def load_entry_points(self, group: str = ENTRY_POINT_GROUP, only: Optional[str] = None) -> list[str]:
         """Register what installed distributions declare; a broken plugin is logged, not fatal.
 
@@ -55,8 +62,14 @@ class IntegrationManager:
                 cls = entry_point.load()
                 self.register(cls)
                 loaded.append(cls.integration_id)
+                self.failed.pop(entry_point.name, None)
+            except ImportError as exc:  # its extra is not installed: say which
+                self.failed[entry_point.name] = missing_extra(f"the {entry_point.name} plugin", exc)
+                log.info("%s", self.failed[entry_point.name])
             except Exception as exc:  # one broken plugin must not hide the others
-                log.warning("integration %s could not be loaded: %s", entry_point.name, exc)
+                self.failed[entry_point.name] = f"the {entry_point.name} plugin could not be loaded: " \
+                                                f"{describe_exception(exc)}"
+                log.warning("%s", self.failed[entry_point.name])
         return loaded
 
 

@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import Any, Callable, Mapping, Optional
 
 from ..config import Field
+from ..errors import describe_exception
 from ..message import Message
 
 SETTING = "COMMIT_NOTICE_DESTINATION"
@@ -36,8 +37,8 @@ def routed(message: Message, conf: Mapping[str, Any], call: Callable[[Callable[.
     fallback = f"sending to {message.stream} > {message.topic} instead"
     try:
         answer = call(function)
-    except Exception as exc:
-        log.error("%s: %s raised %s: %s; %s", source, SETTING, type(exc).__name__, exc, fallback)
+    except (Exception, SystemExit, KeyboardInterrupt) as exc:  # the config's code must not stop the hook
+        log.error("%s: %s raised %s; %s", source, SETTING, describe_exception(exc), fallback)
         return message
     if answer is None:
         return None

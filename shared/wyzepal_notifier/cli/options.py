@@ -1,0 +1,86 @@
+"""The options every command of the project spells the same way, in one place.
+
+``wyzepal-integrations``, the git and Subversion hooks, the Hubot bridge and the
+Jenkins step and watcher all build their parser here: ``--config FILE``,
+``--dry-run``, ``-v/--verbose`` (accepted before or after a subcommand),
+``--version``, and help text that shows each option's default.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from typing import Any, Optional, Sequence
+
+from ..version import __version__
+
+#: The commands the package installs, for ``--help`` and the guides.
+PLUGIN_COMMANDS = (
+    ("wyzepal-git-post-receive", "git post-receive hook (plugins/git)"),
+    ("wyzepal-svn-post-commit", "Subversion post-commit hook (plugins/svn)"),
+    ("wyzepal-hubot-bridge", "the bridge the hubot-wyzepal adapter starts (plugins/hubot)"),
+    ("wyzepal-jenkins-notify", "announce a build from a Jenkinsfile or shell step (plugins/jenkins)"),
+    ("wyzepal-jenkins-watch", "announce every watched job's builds by polling Jenkins (plugins/jenkins)"),
+)
+VERBOSE_HELP = "say what was decided, read and sent (never the API key)"
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Shows ``(default: X)`` for options that have a default worth naming; keeps descriptions as written."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        default = action.default
+        if ("%(default)" in text or "default:" in text or "default " in text or default in (None, False, True)
+                or default is argparse.SUPPRESS or action.option_strings == [] or isinstance(default, list)):
+            return text
+        return f"{text} (default: %(default)s)"
+
+
+def command_parser(prog: str, description: str, *, epilog: Optional[str] = None,
+                   parser_class: type = argparse.ArgumentParser, **kwargs: Any) -> argparse.ArgumentParser:
+    """A command's parser with ``--version`` and the project's help layout."""
+    parser = parser_class(prog=prog, description=description, epilog=epilog, formatter_class=HelpFormatter,
+                          **kwargs)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    return parser
+
+
+def add_config(parser: argparse.ArgumentParser, help_text: str, *, required: bool = False) -> None:
+    parser.add_argument("--config", metavar="FILE", required=required, help=help_text)
+
+
+def add_dry_run(parser: argparse.ArgumentParser, *aliases: str,
+                help_text: str = "print the messages instead of sending them") -> None:
+    """``--dry-run``; ``aliases`` keep an older spelling working (the Jenkins step's ``--print``)."""
+    parser.add_argument("--dry-run", *aliases, dest="dry_run", action="store_true", help=help_text)
+
+
+def add_verbose(parser: argparse.ArgumentParser, *, top_level: bool = True) -> None:
+    """``-v``; below the top level it defaults to SUPPRESS, so ``cmd -v sub`` and ``cmd sub -v`` both count."""
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        default=False if top_level else argparse.SUPPRESS, help=VERBOSE_HELP)
+
+
+def add_verbose_everywhere(parser: argparse.ArgumentParser) -> None:
+    """Give every subcommand (and sub-subcommand) its ``-v`` too, and the help layout."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in dict.fromkeys(action.choices.values()):
+                sub.formatter_class = HelpFormatter
+                if not any("--verbose" in a.option_strings for a in sub._actions):
+                    add_verbose(sub, top_level=False)
+                add_verbose_everywhere(sub)
+
+
+def setup_logging(verbose: bool, prog: str, stream: Any = None) -> None:
+    """INFO lines (what was read, decided and sent) with ``-v``; warnings and errors only without."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=stream or sys.stderr,
+                        format=f"{prog}: %(message)s", force=True)
+    logging.getLogger("urllib3").setLevel(logging.WARNING)
+
+
+def plugin_commands_epilog(extra: Sequence[str] = ()) -> str:
+    lines = ["plugin commands (each has --help):"]
+    lines += [f"  {name:<26} {what}" for name, what in PLUGIN_COMMANDS]
+    return "\n".join([*lines, *extra])
