@@ -17,6 +17,7 @@ import warnings
 from pathlib import Path
 from typing import Any, ClassVar, Iterable, Mapping, Optional, Sequence
 
+from ..cli.options import add_config, add_dry_run, add_verbose, command_parser
 from ..config import load_pyfile, settings_from_values
 from ..errors import WyzePalError
 from ..integration import Configuration, Integration
@@ -77,12 +78,11 @@ class ScriptHook:
     # -- the shared life ---------------------------------------------------------
 
     def build_parser(self) -> argparse.ArgumentParser:
-        parser = argparse.ArgumentParser(prog=self.prog, description=self.summary)
-        parser.add_argument("--config", metavar="FILE",
-                            help=f"the config file (default: ${self._env_var()}, then "
-                                 f"wyzepal_{self.integration.integration_id}_config.py beside the hook)")
-        parser.add_argument("--dry-run", action="store_true", help="print the messages instead of sending them")
-        parser.add_argument("-v", "--verbose", action="store_true", help="say what happens (never the API key)")
+        parser = command_parser(self.prog, self.summary)
+        add_config(parser, f"the config file (default: ${self._env_var()}, then "
+                           f"wyzepal_{self.integration.integration_id}_config.py beside the hook)")
+        add_dry_run(parser)
+        add_verbose(parser)
         self.add_arguments(parser)
         return parser
 
