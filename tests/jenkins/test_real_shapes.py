@@ -71,7 +71,8 @@ def test_a_subversion_item_with_an_empty_message_from_a_real_server():
 
 
 def test_pipeline_change_sets_and_culprits(jenkins_sim, write_config, devserver):
-    text = step_message(jenkins_sim, write_config, devserver, "fish", 10, recorded("jenkins-rest_build-info-git-commit.json"))
+    text = step_message(jenkins_sim, write_config, devserver, "fish", 10,
+                        recorded("jenkins-rest_build-info-git-commit.json"))
     assert text.startswith(":check: [fish #10](http://localhost:32769/job/fish/10/) **succeeded**")
     assert "* `d27afa08` Commit comment (username)" in text and "Started by user anonymous" in text
 

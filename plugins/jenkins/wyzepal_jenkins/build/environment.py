@@ -58,10 +58,10 @@ def merge(known: Build, learnt: Build) -> Build:
     and ``GIT_COMMIT`` are the job's own checkout, while Jenkins' ``BuildData``
     may be a shared library's (a pipeline checks its libraries out too).
     """
-    for name in ("url", "cause", "pull_request"):
+    for name in ("url", "cause"):
         if not getattr(learnt, name) and getattr(known, name):
             setattr(learnt, name, getattr(known, name))
-    for name in ("branch", "commit"):
+    for name in ("branch", "commit", "pull_request"):  # the branch source's CHANGE_* say more than the job
         if getattr(known, name):
             setattr(learnt, name, getattr(known, name))
     return learnt
