@@ -118,13 +118,21 @@ def test_a_bridge_with_a_wrong_key_exits_2_without_showing_it(start_bridge, serv
     assert wrong not in run.log
 
 
-def test_check_validates_without_connecting(start_bridge, server, tmp_path):
-    server.stop()  # nothing to connect to: --check must not need the server
+def test_check_logs_in_with_the_config(start_bridge, server, tmp_path):
+    """--check reaches the server: a config that validates but cannot log in is not "OK"."""
     run = start_bridge("--check", cwd=str(tmp_path))
     assert run.wait(10) == 0
     said = run.expect("<not json>")["raw"]  # --check prints for people, not for the adapter
-    assert said.startswith("OK: ") and HUBOT[0] in said and server.site in said
+    assert said.startswith("config: ") and HUBOT[0] in said and server.site in said
+    assert run.expect("<not json>")["raw"].startswith(f"OK: logged in to {server.site}")
     assert HUBOT[1] not in said + run.log
+
+
+def test_check_with_a_wrong_key_exits_2(start_bridge, server, tmp_path):
+    wrong = "w" * 32
+    run = start_bridge("--check", cwd=str(tmp_path), HUBOT_WYZEPAL_API_KEY=wrong)
+    assert run.wait(10) == 2
+    assert "refused" in run.log and wrong not in run.log
 
 
 def test_a_real_bridge_reads_the_file_in_the_bots_folder(start_bridge, server, tmp_path):

@@ -13,30 +13,51 @@ import sys
 import threading
 from typing import Optional, Sequence
 
-from wyzepal_notifier.errors import APIError, ConfigError
+from wyzepal_notifier.cli.options import add_config, add_verbose, command_parser
+from wyzepal_notifier.errors import APIError, ConfigError, describe_exception
 from wyzepal_notifier.events import stop_on_signals
 
 from .bridge import Bridge
 from .config import load_integration
+from .integration import HubotIntegration
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 log = logging.getLogger("wyzepal_hubot")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="wyzepal-hubot-bridge",
-        description="Connect a Hubot (through the hubot-wyzepal adapter) to WyzePal. "
-                    "Speaks newline-delimited JSON on stdin/stdout; see plugins/hubot/PROTOCOL.md.")
-    parser.add_argument("--config", help="path to wyzepal_hubot_config.py (default: $HUBOT_WYZEPAL_CONFIG, "
-                                         "then the current folder; or only HUBOT_WYZEPAL_* variables)")
+    parser = command_parser(
+        "wyzepal-hubot-bridge",
+        "Connect a Hubot (through the hubot-wyzepal adapter) to WyzePal. "
+        "Speaks newline-delimited JSON on stdin/stdout; see plugins/hubot/PROTOCOL.md.")
+    add_config(parser, "path to wyzepal_hubot_config.py (default: $HUBOT_WYZEPAL_CONFIG, "
+                       "then the current folder; or only HUBOT_WYZEPAL_* variables)")
     parser.add_argument("--robot-name", default="Hubot", help="the name Hubot answers to (robot.name)")
     parser.add_argument("--robot-alias", default=None, help="Hubot's alias, if it has one")
     parser.add_argument("--resume-after", type=int, default=None, metavar="MESSAGE_ID",
                         help="also deliver messages newer than this id that arrived while no bridge ran")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details (never the API key)")
-    parser.add_argument("--check", action="store_true", help="validate the configuration, print it and exit")
+    add_verbose(parser)
+    parser.add_argument("--check", action="store_true",
+                        help="validate the configuration, log in to WyzePal with it, and exit (0 ready, 2 not)")
     return parser
+
+
+def check(integration: HubotIntegration) -> int:
+    """``--check``: the settings, then a login as the bot (a wrong key must not look OK)."""
+    from wyzepal_notifier.errors import WyzePalError
+
+    settings = integration.settings
+    print(f"config: {settings.path} as {settings['WYZEPAL_USER']} on {settings['WYZEPAL_SITE']}")
+    try:
+        me = integration.client.get_profile()
+    except APIError as exc:
+        log.error("WyzePal refused the bot: %s", exc)
+        return EXIT_USAGE if exc.status in (401, 403) else EXIT_FAILED
+    except WyzePalError as exc:
+        log.error("WyzePal cannot be reached: %s", exc)
+        return EXIT_FAILED
+    print(f"OK: logged in to {settings['WYZEPAL_SITE']} as {me.get('full_name')} <{me.get('email')}>")
+    return EXIT_OK
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -49,13 +70,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     logging.getLogger("urllib3").setLevel(logging.WARNING)
     try:
         integration = load_integration(args.config)
-    except ConfigError as exc:
+    except ConfigError as exc:  # exit 2: the adapter stops Hubot instead of restarting a bridge that cannot work
         log.error("%s", exc)
         return EXIT_USAGE
+    except Exception as exc:  # noqa: BLE001 - same: no config is worth a restart loop
+        log.error("the configuration could not be loaded: %s", describe_exception(exc))
+        return EXIT_USAGE
     if args.check:
-        print(f"OK: {integration.settings.path} as {integration.settings['WYZEPAL_USER']} "
-              f"on {integration.settings['WYZEPAL_SITE']}")
-        return EXIT_OK
+        return check(integration)
     stop = threading.Event()
     bridge = Bridge(integration, sys.stdin, sys.stdout, robot_name=args.robot_name, robot_alias=args.robot_alias,
                     resume_after=args.resume_after, stop=stop)
@@ -65,6 +87,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except APIError as exc:
         log.error("WyzePal refused the bot: %s", exc)
         return EXIT_USAGE if exc.status in (401, 403) else EXIT_FAILED
+    except ConfigError as exc:
+        log.error("%s", exc)
+        return EXIT_USAGE
     except Exception:
         log.exception("the bridge failed")
         return EXIT_FAILED
