@@ -163,7 +163,9 @@ def test_empty_content_edit_becomes_deleted(server):
 
 def test_propagate_mode_needs_a_move(server):
     message_id = say(server)
-    error(patch(server, message_id, content="x", propagate_mode="change_all"), "Invalid propagate_mode without topic edit")
+    error(
+        patch(server, message_id, content="x", propagate_mode="change_all"), "Invalid propagate_mode without topic edit"
+    )
     error(patch(server, message_id, topic="t2", propagate_mode="sideways"), "Invalid propagate_mode")
 
 
@@ -291,7 +293,9 @@ def test_topic_move_time_limit(server, thread):
 def test_change_all_beyond_the_move_limit_is_move_messages_time_limit_exceeded(server, thread):
     server.set_realm(move_messages_within_stream_limit_seconds=60)
     server.backdate_message(thread[0], 100)
-    body = error(patch(server, thread[2], topic="late", propagate_mode="change_all"), code="MOVE_MESSAGES_TIME_LIMIT_EXCEEDED")
+    body = error(
+        patch(server, thread[2], topic="late", propagate_mode="change_all"), code="MOVE_MESSAGES_TIME_LIMIT_EXCEEDED"
+    )
     assert body["msg"] == "You only have permission to move the 2/3 most recent messages in this topic."
     assert body["first_message_id_allowed_to_move"] == thread[1]
     assert body["total_messages_in_topic"] == 3 and body["total_messages_allowed_to_move"] == 2
@@ -314,12 +318,18 @@ def test_resolve_and_unresolve_post_zulips_notices(server, thread):
     view = get(server, thread[0])
     assert "last_moved_timestamp" not in view  # resolving is not a move
     ok(patch(server, thread[0], topic="build", propagate_mode="change_all"))
-    assert topic_contents(server, "general", "build")[-1] == f"@_**Test Bot|{bot_id}** has marked this topic as unresolved."
+    assert (
+        topic_contents(server, "general", "build")[-1]
+        == f"@_**Test Bot|{bot_id}** has marked this topic as unresolved."
+    )
 
 
 def test_the_empty_topic_cannot_be_resolved(server):
     message_id = say(server, topic="")
-    error(patch(server, message_id, topic=RESOLVED, propagate_mode="change_all"), "General chat cannot be marked as resolved")
+    error(
+        patch(server, message_id, topic=RESOLVED, propagate_mode="change_all"),
+        "General chat cannot be marked as resolved",
+    )
     error(
         patch(server, message_id, topic=RESOLVED + "general chat", propagate_mode="change_all"),
         "General chat cannot be marked as resolved",
@@ -349,15 +359,19 @@ def test_resolving_old_topics_ignores_the_move_limit(server, thread):
 def test_below_level_367_resolving_follows_the_move_permission_and_limits(devserver_factory):
     server = devserver_factory(feature_level=366, realm={"can_move_messages_between_topics_group": "nobody"})
     message_id = say(server)
-    error(patch(server, message_id, topic=RESOLVED + "build", propagate_mode="change_all"),
-          "You don't have permission to edit this message")
+    error(
+        patch(server, message_id, topic=RESOLVED + "build", propagate_mode="change_all"),
+        "You don't have permission to edit this message",
+    )
     state = register(server, fetch_event_types=["realm"])
     assert "realm_can_resolve_topics_group" not in state
     assert state["realm_can_move_messages_between_topics_group"] == 1
     server.set_realm(can_move_messages_between_topics_group="everyone", move_messages_within_stream_limit_seconds=60)
     server.backdate_message(message_id, 1000)
-    error(patch(server, message_id, topic=RESOLVED + "build", propagate_mode="change_all"),
-          "The time limit for editing this message's topic has passed.")
+    error(
+        patch(server, message_id, topic=RESOLVED + "build", propagate_mode="change_all"),
+        "The time limit for editing this message's topic has passed.",
+    )
 
 
 def test_below_level_334_the_empty_topic_is_refused(devserver_factory):
@@ -439,7 +453,11 @@ def test_control_api_sets_and_reads_realm_settings_and_pushes_update_dict(server
 def test_control_api_backdates_messages(server):
     message_id = say(server)
     before = server.message(message_id)["timestamp"]
-    ok(requests.post(f"{server.site}/devserver/messages/backdate", data={"message_id": message_id, "seconds": 90}, timeout=5))
+    ok(
+        requests.post(
+            f"{server.site}/devserver/messages/backdate", data={"message_id": message_id, "seconds": 90}, timeout=5
+        )
+    )
     assert server.message(message_id)["timestamp"] == before - 90
 
 
@@ -453,7 +471,12 @@ def test_reactions_add_show_and_remove_with_events(server):
     ok(api(server, "POST", f"messages/{message_id}/reactions", auth=ALICE, data={"emoji_name": "+1"}))
     bot_id = server.store.user_by_email(BOT[0]).user_id
     reactions = get(server, message_id)["reactions"]
-    assert reactions[0] == {"emoji_name": "white_check_mark", "emoji_code": "2705", "reaction_type": "unicode_emoji", "user_id": bot_id}
+    assert reactions[0] == {
+        "emoji_name": "white_check_mark",
+        "emoji_code": "2705",
+        "reaction_type": "unicode_emoji",
+        "user_id": bot_id,
+    }
     assert reactions[1]["emoji_code"] == "1f44d"
     listed = ok(api(server, "GET", "messages", params={"anchor": "newest", "num_before": 1, "num_after": 0}))
     assert listed["messages"][0]["reactions"] == reactions
@@ -462,16 +485,35 @@ def test_reactions_add_show_and_remove_with_events(server):
     added, _, removed = events(server, queue, auth=ALICE)
     assert added["type"] == "reaction" and added["op"] == "add" and added["message_id"] == message_id
     assert (added["emoji_name"], added["emoji_code"], added["reaction_type"], added["user_id"]) == (
-        "white_check_mark", "2705", "unicode_emoji", bot_id)
+        "white_check_mark",
+        "2705",
+        "unicode_emoji",
+        bot_id,
+    )
     assert removed["op"] == "remove" and removed["emoji_name"] == "white_check_mark"
 
 
-@pytest.mark.parametrize("name, code", [(n, c) for n, c in [
-    ("hourglass", "231b"), ("warning", "26a0"), ("octagonal_sign", "1f6d1"), ("x", "274c"), ("tada", "1f389"),
-    ("heavy_check_mark", "2714"), ("red_circle", "1f534"), ("large_green_circle", "1f7e2"),
-    ("construction", "1f6a7"), ("repeat", "1f501"), ("stop_sign", "1f6d1"), ("eyes", "1f440"),
-    ("thumbs_up", "1f44d"),
-]])
+@pytest.mark.parametrize(
+    "name, code",
+    [
+        (n, c)
+        for n, c in [
+            ("hourglass", "231b"),
+            ("warning", "26a0"),
+            ("octagonal_sign", "1f6d1"),
+            ("x", "274c"),
+            ("tada", "1f389"),
+            ("heavy_check_mark", "2714"),
+            ("red_circle", "1f534"),
+            ("large_green_circle", "1f7e2"),
+            ("construction", "1f6a7"),
+            ("repeat", "1f501"),
+            ("stop_sign", "1f6d1"),
+            ("eyes", "1f440"),
+            ("thumbs_up", "1f44d"),
+        ]
+    ],
+)
 def test_common_emoji_names_resolve_to_their_codes(server, name, code):
     message_id = say(server)
     ok(api(server, "POST", f"messages/{message_id}/reactions", data={"emoji_name": name}))
@@ -544,8 +586,12 @@ def test_local_id_reaches_the_senders_queue_only(server):
     assert event["local_message_id"] == "100.01"
     [plain] = events(server, other)
     assert "local_message_id" not in plain
-    response = api(server, "POST", "messages", data={"type": "stream", "to": "general", "topic": "t", "content": "x",
-                                                     "queue_id": mine})
+    response = api(
+        server,
+        "POST",
+        "messages",
+        data={"type": "stream", "to": "general", "topic": "t", "content": "x", "queue_id": mine},
+    )
     error(response, code="REQUEST_VARIABLE_MISSING")
 
 

@@ -225,8 +225,10 @@ def rc_of(output, email):
 def test_cli_prints_site_and_ready_wyzepalrc_and_stops_on_sigterm():
     process, output = start_cli("--user", "ci@example.com:cikey", "--stream", "builds", "--rate-limit", "50/60")
     try:
-        email, key, site = rc_of(output, "ci@example.com")
-        assert f"listening on {site}" in output and "[api]" in output and key == "cikey"
+        email, shown, site = rc_of(output, "ci@example.com")
+        assert f"listening on {site}" in output and "[api]" in output
+        assert shown == "(the key you gave)" and "cikey" not in output  # a given key is not echoed to the terminal
+        key = "cikey"
         me = requests.get(f"{site}/api/v1/users/me", auth=(email, key), timeout=5)
         assert me.status_code == 200 and me.headers["X-RateLimit-Limit"] == "50"
         streams = requests.get(f"{site}/api/v1/streams", auth=(email, key), timeout=5).json()["streams"]

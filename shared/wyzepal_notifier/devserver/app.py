@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import AsyncIterator
+from typing import AsyncIterator, Optional
 
 from aiohttp import web
 
 from . import api_channels, api_events, api_messages, api_users, control
+from .hostcheck import HostGuard
 from .middleware import authenticate_api, inject_faults, log_requests, record_responses, render_errors
 from .state import STATE, ServerState
 
@@ -75,9 +76,13 @@ async def _collect_idle_queues(app: web.Application) -> AsyncIterator[None]:
         await task
 
 
-def create_app(state: ServerState) -> web.Application:
-    """An application serving ``state``; several apps over time may share one state."""
-    app = web.Application(middlewares=[record_responses, log_requests, inject_faults, render_errors, authenticate_api])
+def create_app(state: ServerState, guard: Optional[HostGuard] = None) -> web.Application:
+    """An application serving ``state``; several apps over time may share one state.
+
+    ``guard`` (outermost) refuses foreign ``Host``/``Origin`` headers.
+    """
+    middlewares = [record_responses, log_requests, inject_faults, render_errors, authenticate_api]
+    app = web.Application(middlewares=([guard.middleware] if guard else []) + middlewares)
     app[STATE] = state
     app.add_routes(_api_routes() + _control_routes())
     app.cleanup_ctx.append(_collect_idle_queues)

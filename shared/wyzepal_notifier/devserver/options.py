@@ -14,10 +14,40 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--user",
         action="append",
         default=[],
-        metavar="EMAIL:API_KEY",
-        help="user to create (repeatable; without a key one is generated)",
+        metavar="EMAIL[:KEY[:NAME]]",
+        help="bot to create, e.g. 'hubot-bot@example.com:KEY:Hubot' (repeatable; without a key one is generated;"
+        " a key on the command line is visible in ps: prefer --users-file or $WYZEPAL_DEVSERVER_USERS)",
+    )
+    parser.add_argument(
+        "--users-file",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="bots to create, one EMAIL:KEY[:NAME] per line ('#' comments); also $WYZEPAL_DEVSERVER_USERS",
+    )
+    parser.add_argument(
+        "--person",
+        action="append",
+        default=[],
+        metavar="EMAIL[:NAME]",
+        help="human user to create, e.g. 'alice@example.com:Alice' (repeatable)",
     )
     parser.add_argument("--stream", action="append", default=[], metavar="NAME", help="channel to create (repeatable)")
+    parser.add_argument(
+        "--config",
+        action="append",
+        default=[],
+        nargs="+",
+        metavar="FILE",
+        help="plugin config file(s): create the channels they name and their bot (WYZEPAL_USER with its key)",
+    )
+    parser.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="another host name browsers may use for this server (Host/Origin checks; repeatable)",
+    )
     parser.add_argument(
         "--rate-limit", default=None, metavar="N/SECONDS", help="per-user rate limit, e.g. 200/60 (default: off)"
     )

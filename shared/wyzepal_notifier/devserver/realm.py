@@ -39,6 +39,10 @@ except ImportError:  # pragma: no cover - depends on which helper's work is pres
 #: Zulip's anchor for "newest" (larger than any message id).
 LARGER_THAN_MAX_MESSAGE_ID = 10000000000000000
 REALM_STR = "wyzepal"
+#: Appended to "Channel ... does not exist" when sending: the dev server starts with #general only.
+CREATE_CHANNEL_HINT = (
+    "dev server: start it with --stream NAME or --config PLUGIN_CONFIG, or POST /devserver/streams name=NAME"
+)
 #: Zulip's system bot that posts "this topic was moved/resolved" notices.
 NOTIFICATION_BOT = ("notification-bot@zulip.com", "Notification Bot")
 _MENTION = re.compile(r"@(_?)\*\*([^*]+)\*\*")
@@ -344,7 +348,7 @@ class Realm:
             raise ApiError("Message must not contain null bytes")
         content = truncate(content, self.settings.max_message_length, "\n[message truncated]")
         if msg_type in ("stream", "channel"):
-            stream = self.stream(self._stream_ref(to))
+            stream = self._sending_stream(self._stream_ref(to))
             if not self.can_access(sender, stream):
                 raise ApiError(f"Not authorized to send to channel '{stream.name}'")
             subject = self.clean_topic(topic, sending=True)
@@ -382,6 +386,15 @@ class Realm:
         if queue_id is None:
             return None
         return next((q for q in self.queues.all() if q.queue_id == queue_id and q.user_id == sender.user_id), None)
+
+    def _sending_stream(self, ref: Any) -> Stream:
+        """The target channel; an unknown one's error says how to create it on the dev server."""
+        try:
+            return self.stream(ref)
+        except ApiError as exc:
+            if exc.code == "STREAM_DOES_NOT_EXIST":
+                exc.msg += f" ({CREATE_CHANNEL_HINT})"
+            raise
 
     @staticmethod
     def _stream_ref(to: Any) -> Any:

@@ -11,12 +11,13 @@ import asyncio
 import json
 import threading
 import time
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, TypeVar, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, TypeVar, Union
 
 from aiohttp import web
 
 from .app import create_app
 from .faults import FaultInjector
+from .hostcheck import HostGuard
 from .ratelimit import RateLimiter, RateSpec
 from .realm import NOTIFICATION_BOT, Realm
 from .requestlog import RequestLog, RequestRecord
@@ -62,9 +63,14 @@ class DevServer:
         realm_name: str = "WyzePal Dev",
         feature_level: int = ZULIP_FEATURE_LEVEL,
         realm: Optional[Dict[str, Any]] = None,
+        allowed_hosts: Sequence[str] = (),
     ) -> None:
         self.host = host
         self.port = port
+        #: Extra ``Host``/``Origin`` names accepted besides the addresses listened on.
+        self.allowed_hosts = list(allowed_hosts)
+        #: Emails whose key the caller supplied (the CLI banner does not echo those).
+        self.given_keys: Set[str] = set()
         self.settings = Settings(
             realm_name=realm_name,
             heartbeat_seconds=heartbeat_seconds,
@@ -156,7 +162,7 @@ class DevServer:
 
     async def _listen(self) -> None:
         runner = web.AppRunner(
-            create_app(self.state),
+            create_app(self.state, HostGuard(self.host, lambda: self.port, self.allowed_hosts)),
             access_log=None,
             handler_cancellation=True,
             shutdown_timeout=SHUTDOWN_GRACE,
