@@ -21,7 +21,17 @@ from typing import Any, Callable, Dict
 
 import pytest
 import requests
-from openapi.contract import API_PREFIX, Response, contract, excerpt, read_records, validate_records
+from openapi.contract import (
+    API_PREFIX,
+    SPEC_FEATURE_LEVEL,
+    Contract,
+    Response,
+    contract,
+    excerpt,
+    load_spec,
+    read_records,
+    validate_records,
+)
 from wyzepal_notifier.devserver import DevServer
 from wyzepal_notifier.devserver.app import create_app
 from wyzepal_notifier.devserver.middleware import RECORD_ENV
@@ -259,6 +269,16 @@ def edit_someone_elses_message(api):
 
 
 @case("PATCH", "/messages/{message_id}", 400)
+def move_a_topic_beyond_the_time_limit(api):
+    first, *_, last = [api.send(topic="old", content=f"m{i}") for i in range(3)]
+    api.server.set_realm(move_messages_within_stream_limit_seconds=60)
+    api.server.backdate_message(first, 100)
+    response = api.call("PATCH", f"/messages/{last}", topic="new", propagate_mode="change_all")
+    assert response.json()["code"] == "MOVE_MESSAGES_TIME_LIMIT_EXCEEDED", response.text
+    return response
+
+
+@case("PATCH", "/messages/{message_id}", 400)
 def edit_an_unknown_message(api):
     return api.call("PATCH", "/messages/9999", content="x")
 
@@ -344,6 +364,16 @@ def events_of_every_kind(api):
     response = api.events(queue_id)
     kinds = {event["type"] for event in response.json()["events"]}
     assert {"message", "update_message", "reaction", "subscription"} <= kinds, kinds
+    return response
+
+
+@case("GET", "/events", 200)
+def events_with_a_local_echo(api):
+    queue_id = api.register(event_types=["message"])
+    api.call("POST", "/messages", type="stream", to="general", topic="t", content="echo", queue_id=queue_id,
+             local_id="100.01")
+    response = api.events(queue_id)
+    assert response.json()["events"][0]["local_message_id"] == "100.01", response.text
     return response
 
 
@@ -488,6 +518,31 @@ def test_the_validator_rejects_undocumented_statuses_operations_and_non_json_bod
     # The common errors apply to every operation: a 401 of GET /users is documented through them.
     assert check("GET", "/users", 401, {**error, "code": "INVALID_API_KEY"}) is None
     assert "retry-after" in check("GET", "/users", 429, {**error, "code": "RATE_LIMIT_HIT", "retry-after": "soon"})
+
+
+def test_each_erratum_is_what_a_spec_example_needs(api):
+    """Without its erratum the spec rejects its own example (or what its text promises); with it, accepts."""
+    as_written = Contract(load_spec())
+    move = [alt["allOf"][-1]["example"] for alt in as_written.spec["paths"]["/messages/{message_id}"]["patch"]
+            ["responses"]["400"]["content"]["application/json"]["schema"]["oneOf"]][1]
+    assert move["code"] == "MOVE_MESSAGES_TIME_LIMIT_EXCEEDED"
+    echo = events_with_a_local_echo(api).json()
+    for route, status, body in [("/messages/{message_id}", 400, move), ("/events", 200, echo)]:
+        method = "PATCH" if status == 400 else "GET"
+        assert as_written.check(Response(method, API_PREFIX + route, status, body)) is not None
+        assert contract().check(Response(method, API_PREFIX + route, status, body)) is None
+    broken = {**move, "first_message_id_allowed_to_move": "123"}
+    assert contract().check(Response("PATCH", API_PREFIX + "/messages/{message_id}", 400, broken)) is not None
+
+
+def test_the_spec_describes_the_dev_servers_default_feature_level_and_older_levels_are_not_held_to_it(devserver):
+    assert requests.get(devserver.api_url + "/server_settings", timeout=5).json()["zulip_feature_level"] == 372
+    assert SPEC_FEATURE_LEVEL == 372
+    record = {"method": "GET", "route": API_PREFIX + "/users/me", "status": 200, "body": {"bogus": 1}}
+    assert not validate_records([record]).ok
+    old = validate_records([{**record, "feature_level": 315}])
+    assert old.ok and old.checked == 0 and list(old.skipped) == ["served as an older Zulip (feature level below "
+                                                                 "the spec's 372)"]
 
 
 def test_a_pytest_run_fails_and_names_the_operation_when_a_dev_server_response_breaks_the_spec(tmp_path):

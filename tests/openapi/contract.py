@@ -15,10 +15,19 @@ passes; every other ``oneOf`` (event types, ...) keeps "exactly one".
 A status the operation does not document is checked against the spec's
 "common to many endpoints" errors (``/rest-error-handling``: 400, 401, 429);
 documented nowhere, it is a failure.
+
+Where the spec contradicts its own text, ``ERRATA`` makes the schema say what
+the text and examples say (each erratum names the contradiction); the tests
+show each spec example failing without its erratum and passing with it.
+
+The spec describes Zulip 10.2 (``SPEC_FEATURE_LEVEL``); a dev server asked to
+imitate an older feature level answers as that version did, so its responses
+are not held to this spec.
 """
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import re
@@ -36,6 +45,8 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 SPEC_PATH = Path(__file__).with_name("openapi-zulip-10.2.yaml")
+#: The feature level of Zulip 10.2, which the spec describes (the dev server's default).
+SPEC_FEATURE_LEVEL = 372
 SPEC_URI = "urn:zulip:openapi-10.2"
 API_PREFIX = "/api/v1"
 COMMON_ERRORS = ("/rest-error-handling", "post")
@@ -75,6 +86,7 @@ class Response:
     injected: Optional[str] = None
     text: str = ""
     path: str = ""
+    feature_level: Optional[int] = None
 
     @classmethod
     def from_record(cls, record: Dict[str, Any]) -> Response:
@@ -87,6 +99,7 @@ class Response:
             record.get("injected"),
             record.get("text") or "",
             record.get("path") or "",
+            record.get("feature_level"),
         )
 
 
@@ -115,11 +128,67 @@ def _pointer(*parts: str) -> str:
     return "#/" + "/".join(p.replace("~", "~0").replace("/", "~1") for p in parts)
 
 
+def _json_schema(spec: Dict[str, Any], path: str, method: str, status: str) -> Dict[str, Any]:
+    return spec["paths"][path][method]["responses"][status]["content"]["application/json"]["schema"]
+
+
+def _local_message_id(spec: Dict[str, Any]) -> None:
+    """POST /messages: with ``queue_id`` and ``local_id`` "the server will include local_id in
+    the message event" of that queue, but the ``message`` event's schema forbids any key beyond
+    id/type/message/flags.  Zulip's Tornado sends it as ``local_message_id`` (a string)."""
+    events = _json_schema(spec, "/events", "get", "200")["allOf"][1]["properties"]["events"]["items"]["oneOf"]
+    for event in events:
+        if event.get("properties", {}).get("type", {}).get("allOf", [{}])[-1].get("enum") == ["message"]:
+            event["properties"]["local_message_id"] = {"type": "string"}
+            return
+    raise LookupError("the spec no longer has a message event")
+
+
+def _move_time_limit(spec: Dict[str, Any]) -> None:
+    """PATCH /messages/{message_id}: the ``MOVE_MESSAGES_TIME_LIMIT_EXCEEDED`` error "contains data
+    on which portion of this topic the user has permission to move" (its example has three more
+    keys, ``first_message_id_allowed_to_move`` "or null"), yet its schema is the plain CodedError."""
+    errors = _json_schema(spec, "/messages/{message_id}", "patch", "400")["oneOf"]
+    for error in errors:
+        if error["allOf"][-1].get("example", {}).get("code") == "MOVE_MESSAGES_TIME_LIMIT_EXCEEDED":
+            error["allOf"][0] = {
+                "allOf": [
+                    {"$ref": "#/components/schemas/CodedErrorBase"},
+                    {
+                        "additionalProperties": False,
+                        "required": ["first_message_id_allowed_to_move"],
+                        "properties": {
+                            "result": {},
+                            "msg": {},
+                            "code": {},
+                            "first_message_id_allowed_to_move": {"type": "integer", "nullable": True},
+                            "total_messages_allowed_to_move": {"type": "integer"},
+                            "total_messages_in_topic": {"type": "integer"},
+                        },
+                    },
+                ]
+            }
+            return
+    raise LookupError("the spec no longer has MOVE_MESSAGES_TIME_LIMIT_EXCEEDED")
+
+
+#: Contradictions in the spec, resolved the way its own text and examples say.
+ERRATA = (_local_message_id, _move_time_limit)
+
+
+def with_errata(spec: Dict[str, Any]) -> Dict[str, Any]:
+    """A copy of ``spec`` with every erratum applied."""
+    fixed = copy.deepcopy(spec)
+    for erratum in ERRATA:
+        erratum(fixed)
+    return fixed
+
+
 class Contract:
     """The spec, loaded once, answering "is this response what the spec says?"."""
 
     def __init__(self, spec: Optional[Dict[str, Any]] = None) -> None:
-        self.spec = spec if spec is not None else load_spec()
+        self.spec = spec if spec is not None else with_errata(load_spec())
         resource = Resource.from_contents(self.spec, default_specification=DRAFT4)
         self.registry = Registry().with_resource(SPEC_URI, resource)
         self._by_shape: Dict[str, List[str]] = {}
@@ -209,13 +278,15 @@ class Contract:
         """Why a recorded response is not held to the spec, or None when it is.
 
         Not held: paths outside /api/v1, requests no route matched (aiohttp's
-        404/405), and injected faults the spec does not describe (5xx, HTML
+        404/405), servers imitating an older feature level, and injected faults the spec does not describe (5xx, HTML
         bodies that imitate a proxy).  Everything else is validated.
         """
         if not (response.route or response.path).startswith(API_PREFIX):
             return "not an /api/v1 path"
         if response.route is None:
             return "no route matched (404/405)"
+        if response.feature_level is not None and response.feature_level < SPEC_FEATURE_LEVEL:
+            return f"served as an older Zulip (feature level below the spec's {SPEC_FEATURE_LEVEL})"
         if response.injected and (
             response.body is None or not self.documented(response.method, response.route, response.status)
         ):

@@ -69,6 +69,8 @@ def _record(
         "route": resource.canonical if resource is not None else None,
         "status": status,
         "injected": request.get(INJECTED_KEY),
+        # A server imitating an older Zulip answers as that version did, not as the current spec says.
+        "feature_level": getattr(state_of(request).realm.settings, "feature_level", None),
         "content_type": response.content_type if response is not None else None,
         "body": None,
         "text": text,
