@@ -45,3 +45,22 @@ def missed_messages(client: Client, after_id: int, up_to_id: Optional[int],
 def as_event(message: dict[str, Any]) -> dict[str, Any]:
     """A fetched message in the shape of a ``message`` event (``caught_up`` tells them apart)."""
     return {"type": "message", "message": message, "flags": list(message.get("flags", [])), "caught_up": True}
+
+
+def reaction_events(message: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The reactions a fetched message carries, as ``reaction`` ``add`` events (``caught_up``)."""
+    for reaction in message.get("reactions") or []:
+        user = reaction.get("user") or {}
+        user_id = reaction.get("user_id", user.get("id", user.get("user_id")))
+        yield {"type": "reaction", "op": "add", "message_id": message["id"],
+               "emoji_name": reaction.get("emoji_name", ""), "emoji_code": reaction.get("emoji_code", ""),
+               "reaction_type": reaction.get("reaction_type", "unicode_emoji"), "user_id": user_id,
+               "user": {"user_id": user_id, "email": user.get("email", ""), "full_name": user.get("full_name", "")},
+               "caught_up": True}
+
+
+def reaction_key(event: dict[str, Any]) -> tuple:
+    """What makes two reaction events the same reaction: message, person, emoji."""
+    user = event.get("user") or {}
+    return (event.get("message_id"), event.get("user_id", user.get("user_id")), event.get("emoji_code"),
+            event.get("reaction_type", "unicode_emoji"))

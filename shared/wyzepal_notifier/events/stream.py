@@ -8,6 +8,14 @@ What the real-time events guide asks of a client, done once here:
   fetch the messages sent in between with ``GET /messages``, so none is lost and
   none repeats (message ids only grow, so anything at or below the last one seen
   is a repeat);
+- ``reaction`` and ``update_message`` events pass through like any other (typed views:
+  :mod:`.kinds`). Across a lost queue, what the fetched messages show is handed over:
+  each caught-up message carries its latest content and topic, and its reactions come
+  as ``reaction`` ``add`` events marked ``caught_up`` (the same reaction arriving again
+  from the new queue is dropped). What no API can give back is *not* recovered:
+  reactions, edits and moves made in the gap to messages older than the gap (and
+  reactions added then removed in the gap). Catch-up needs ``message`` among the
+  event types;
 - back off exponentially with jitter while the server is down or erring, and
   wait as long as a 429 asks;
 - stop promptly when asked (a stop event, :meth:`EventStream.stop`, or leaving
@@ -24,7 +32,7 @@ from typing import Any, Callable, Iterator, Optional, TypeVar
 from ..client import Client, RetryPolicy
 from ..client.retry import NO_RETRY
 from ..errors import APIError, RateLimited, ServerUnreachable, WyzePalError
-from .catchup import as_event, message_narrow, missed_messages
+from .catchup import as_event, message_narrow, missed_messages, reaction_events, reaction_key
 from .interruptible import InterruptibleCaller, Stopped, sleep_unless_stopped
 
 log = logging.getLogger("wyzepal_notifier.events")
@@ -61,6 +69,9 @@ class EventStream:
         self.registrations = 0
         self._failures = 0
         self._backlog: list[dict[str, Any]] = []
+        self.wants_reactions = event_types is None or "reaction" in event_types
+        #: Reactions handed over from caught-up messages, so the new queue's copy is not a repeat.
+        self._caught_up_reactions: set[tuple] = set()
         #: False: API calls run on the iterating thread itself, one thread hand-off fewer per long
         #: poll (the biggest share of an event's latency here). A waiting long poll then cannot be
         #: cut short from that thread: only for a loop whose stopper waits elsewhere
@@ -148,12 +159,23 @@ class EventStream:
             self.last_message_id = newest  # the first queue: nothing before it is owed
             return
         log.info("event queue replaced; fetching messages after %d", self.last_message_id)
+        if self.event_types is None or {"reaction", "update_message"} & set(self.event_types):
+            log.info("reactions and edits made meanwhile to messages up to %d cannot be recovered",
+                     self.last_message_id)
         fetched = self._retrying(lambda: list(missed_messages(
             self.client, self.last_message_id or 0, newest, message_narrow(self.narrow, self.all_public_streams))))
+        self._caught_up_reactions = set()
         for message in fetched:
             event = as_event(message)
             if self._is_new(event):
                 yield event
+                if self.wants_reactions:
+                    yield from self._reactions_of(message)
+
+    def _reactions_of(self, message: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        for event in reaction_events(message):
+            self._caught_up_reactions.add(reaction_key(event))
+            yield event
 
     def _poll(self) -> list[dict[str, Any]]:
         """One long poll; an empty list after a handled error."""
@@ -182,6 +204,11 @@ class EventStream:
             self.last_event_id = event_id
         if event.get("type") == "heartbeat":
             return False
+        if event.get("type") == "reaction" and self._caught_up_reactions and not event.get("caught_up"):
+            key = reaction_key(event)
+            if key in self._caught_up_reactions:
+                self._caught_up_reactions.discard(key)
+                return event.get("op") != "add"  # handed over already from the fetched message
         if event.get("type") == "message" and self.catch_up:
             message_id = int(event["message"]["id"])
             if self.last_message_id is not None and message_id <= self.last_message_id:
