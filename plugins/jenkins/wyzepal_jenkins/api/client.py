@@ -43,7 +43,7 @@ def _translated(method: Callable[..., T]) -> Callable[..., T]:
             if 400 <= status < 500:  # 401, 403 and 404 python-jenkins turned into its own errors already
                 said = _first_line(exc.response.text if exc.response is not None else "")
                 raise JenkinsRejected(f"{self.shown_url} refused {method.__name__}: HTTP {status}"
-                                      + (f" ({said})" if said else ""), status) from None
+                                      + (f" ({said})" if said else ""), status, said) from None
             raise JenkinsUnavailable(f"{self.shown_url} answered HTTP {status}") from None
         except (requests.RequestException, OSError):
             raise JenkinsUnavailable(f"{self.shown_url} could not be reached (connection failed)") from None

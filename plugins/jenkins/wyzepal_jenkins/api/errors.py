@@ -23,6 +23,8 @@ class NotFound(JenkinsError):
 class JenkinsRejected(JenkinsError):
     """Jenkins understood and said no (HTTP 400, 405, 409...): a request that would fail again as it is."""
 
-    def __init__(self, message: str, status: int = 0) -> None:
+    def __init__(self, message: str, status: int = 0, said: str = "") -> None:
         super().__init__(message)
         self.status = status
+        #: Jenkins' own words (the first line of its answer), if any.
+        self.said = said

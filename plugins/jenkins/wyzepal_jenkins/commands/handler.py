@@ -78,13 +78,16 @@ class CommandHandler:
         try:
             return getattr(self, f"_{command.name}")(command, message)
         except NotFound:
+            if command.number is not None:
+                return f"Sorry, Jenkins has no build {bold(f'{command.job} #{command.number}')} (or it is gone)."
             return f"Sorry, Jenkins has no job {bold(command.job)}." if command.job else "Sorry, that is gone."
         except JenkinsRefused as exc:
             log.warning("Jenkins refused %s: %s", command.name, exc)
             return "Sorry, Jenkins refused me that; my Jenkins user lacks the permission."
         except JenkinsRejected as exc:
             log.warning("Jenkins rejected %s: %s", command.name, exc)
-            return f"Sorry, Jenkins refused that request ({plain(str(exc).split(': ', 1)[-1])})."
+            said = f": {plain(exc.said)}" if exc.said else ""
+            return f"Sorry, Jenkins refused that (HTTP {exc.status}{said})."
         except JenkinsError as exc:
             log.warning("%s failed: %s", command.name, exc)
             return "Sorry, Jenkins cannot be reached right now; try again in a minute."
