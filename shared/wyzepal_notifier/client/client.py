@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import ssl
 import time
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Optional, Union
@@ -44,7 +45,9 @@ class Client:
 
     ``cert_bundle`` is used for every request, whatever ``REQUESTS_CA_BUNDLE`` or
     ``CURL_CA_BUNDLE`` say (requests would let those win over a session's
-    ``verify``); proxies still come from the environment.
+    ``verify``); without one, those variables are used as requests uses them.
+    Proxies (``HTTPS_PROXY``, ``NO_PROXY``...) still come from the environment.
+    The environment is read when the client is made, not at every request.
     """
 
     def __init__(
@@ -74,9 +77,14 @@ class Client:
         self._gate = RateLimitGate(self.max_retry_after)
         self.session = requests.Session()
         self.session.auth = (email, api_key)
-        #: Passed with every request: a per-request ``verify`` beats the environment's CA bundle.
-        self.verify: Union[bool, str] = False if insecure else (cert_bundle or True)
-        self.session.verify = self.verify
+        self.session.verify = False if insecure else (cert_bundle or True)
+        # The environment is read once, here, as requests would read it (proxies and NO_PROXY
+        # for this site, then REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE unless a bundle is configured):
+        # per request that costs more than the rest of a long poll's work on our side.
+        self.session.trust_env = False
+        self.session.proxies.update(requests.utils.get_environ_proxies(self.base_url))
+        #: Passed with every request: the configured bundle, else the environment's, else the system's.
+        self.verify: Union[bool, str] = self.session.verify if self.session.verify is not True else _env_ca_bundle()
         self.session.headers["User-Agent"] = user_agent(client_name, client_version)
 
     @classmethod
@@ -291,6 +299,11 @@ class Client:
         return (f"the TLS certificate of {self.site} is not trusted by {where} ({reason}); "
                 "set WYZEPAL_CERT_BUNDLE (cert_bundle) to the PEM file of the CA that signed it. "
                 "Not retried: it fails the same way until the configuration changes")
+
+
+def _env_ca_bundle() -> Union[bool, str]:
+    """requests' choice when nothing is configured: ``REQUESTS_CA_BUNDLE``, then ``CURL_CA_BUNDLE``."""
+    return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
 
 
 def _given(**params: Any) -> dict[str, Any]:
