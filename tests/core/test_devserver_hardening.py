@@ -7,7 +7,12 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import re
+import signal
 import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -233,3 +238,59 @@ def test_the_banner_says_how_to_read_what_arrived(started):
     text = banner(server)
     assert f"curl -s '{server.site}/devserver/messages'" in text
     assert "--stream NAME or --config" in text
+
+
+# --- the demo ---------------------------------------------------------------------------------------
+
+
+def _demo(*argv, until="keeping"):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "wyzepal_notifier", "demo", *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lines = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if until in line:
+            break
+    return process, "".join(lines)
+
+
+def test_demo_keep_hint_names_the_running_servers_key_and_port_and_it_works(tmp_path):
+    config = tmp_path / "wyzepal_git_config.py"
+    config.write_text(
+        "WYZEPAL_USER = 'git-bot@example.com'\nWYZEPAL_API_KEY = 'g' * 32\nSTREAM_FOR_NOTIFICATIONS = 'commits'\n"
+    )
+    config.chmod(0o600)
+    process, output = _demo("--keep", "--config", str(config))
+    try:
+        match = re.search(r"curl -u (\S+):(\S+) '(http://127\.0\.0\.1:\d+)/api/v1/messages\?([^']*)'", output)
+        assert match, output
+        email, key, site, query = match.groups()
+        response = requests.get(f"{site}/api/v1/messages?{query}", auth=(email, key), timeout=5)
+        assert response.status_code == 200 and len(response.json()["messages"]) == 5
+        assert f"curl -s '{site}/devserver/messages'" in output
+        assert f"set WYZEPAL_SITE = '{site}'" in output
+        streams = requests.get(f"{site}/api/v1/streams", auth=(email, key), timeout=5).json()["streams"]
+        assert "commits" in {s["name"] for s in streams}  # from --config
+        me = requests.get(f"{site}/api/v1/users/me", auth=("git-bot@example.com", "g" * 32), timeout=5)
+        assert me.status_code == 200 and me.json()["full_name"] == "Git"
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=10)
+        process.stdout.close()
+        process.stderr.close()
+
+
+def test_demo_without_keep_says_how_to_look():
+    process, output = _demo(until="--keep")
+    process.wait(timeout=60)
+    process.stdout.close()
+    process.stderr.close()
+    assert "run 'wyzepal-integrations demo --keep'" in output

@@ -12,7 +12,7 @@ from typing import Any, Mapping
 from ..formatting import bold, inline_code, link, plain, quote
 from ..integration import Configuration, Integration
 from ..message import Message
-from .common import EXIT_OK, EXIT_UNDELIVERED, error
+from .common import EXIT_OK, EXIT_UNDELIVERED, EXIT_USAGE, error
 
 DEMO_USER = "demo-bot@example.com"
 SAMPLES = [
@@ -37,6 +37,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                    description=__doc__.splitlines()[0])
     parser.add_argument("--keep", action="store_true", help="keep the dev server running afterwards (Ctrl-C stops)")
     parser.add_argument("--port", type=int, default=0, help="port of the dev server (default: a free one)")
+    parser.add_argument("--config", nargs="+", default=[], metavar="FILE",
+                        help="plugin configs whose channels and bots the dev server creates too (try them with --keep)")
     parser.set_defaults(func=run)
 
 
@@ -65,27 +67,41 @@ def render(conf: Configuration, event: Mapping[str, Any]) -> Message:
 def run(args: argparse.Namespace) -> int:
     try:
         from ..devserver.runner import DevServer
+        from ..devserver.seed import Seed, SeedError, channel_names, from_config
     except ImportError:
         error("the demo needs the dev server: pip install 'wyzepal-integrations[devserver]'")
         return EXIT_UNDELIVERED
-    with DevServer(port=args.port, streams=["general", "ci", "security"]) as server:
+    values = {"STREAM_FOR_NOTIFICATIONS": "general", "CONFIGURATIONS": ROUTES}
+    seed = Seed(streams=channel_names(values))  # the channels the demo's routes name, as --config does
+    try:
+        for path in args.config:
+            from_config(path, seed)
+    except SeedError as exc:
+        error(str(exc))
+        return EXIT_USAGE
+    with DevServer(port=args.port, streams=seed.streams) as server:
+        for user in seed.users:
+            server.add_user(user.email, user.key, user.full_name)
         email, key = server.add_user(DEMO_USER, full_name="Demo Bot")
         print(f"dev server running at {server.site}\n\nits wyzepalrc for {email}:\n{server.wyzepalrc(email)}")
         integration = DemoIntegration.from_values(
-            {"WYZEPAL_SITE": server.site, "WYZEPAL_USER": email, "WYZEPAL_API_KEY": key,
-             "STREAM_FOR_NOTIFICATIONS": "general", "CONFIGURATIONS": ROUTES}, "demo", env={})
+            {"WYZEPAL_SITE": server.site, "WYZEPAL_USER": email, "WYZEPAL_API_KEY": key, **values}, "demo", env={})
         queued = sum(integration.notify(event, render) for event in SAMPLES)
         integration.close(timeout=15)
         arrived = server.messages()
         print(f"queued {queued} notifications from {len(SAMPLES)} events; {len(arrived)} arrived:\n")
         for message in arrived:
             print(f"#{message['display_recipient']} > {message['subject']}\n{_indent(message['content'])}\n")
-        look = (f"curl -u {email}:<key above> '{server.site}/api/v1/messages"
-                "?anchor=newest&num_before=10&num_after=0&apply_markdown=false'")
         if not args.keep:
-            print(f"To look for yourself, run 'wyzepal-integrations demo --keep' and then: {look}")
+            print("To look for yourself, run 'wyzepal-integrations demo --keep': it keeps the server up and"
+                  " prints the commands that read what arrived.")
         else:
-            print(f"Look for yourself: {look}")
+            look = (f"curl -u {email}:{key} '{server.site}/api/v1/messages"
+                    "?anchor=newest&num_before=10&num_after=0&apply_markdown=false'")
+            print(f"Look for yourself (the API, as {email}): {look}")
+            print(f"Or every stored message, no key needed: curl -s '{server.site}/devserver/messages'")
+            for user in seed.users:
+                print(f"Your plugin config's bot {user.email} is here too: set WYZEPAL_SITE = '{server.site}' in it.")
             print(f"\nkeeping {server.site} up; Ctrl-C to stop")
             _wait_forever()
         return EXIT_OK if len(arrived) == queued else EXIT_UNDELIVERED
