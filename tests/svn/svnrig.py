@@ -36,8 +36,17 @@ gitrig = _load_gitrig()
 pending_in, spool_empties, uncomment_examples = gitrig.pending_in, gitrig.spool_empties, gitrig.uncomment_examples
 
 
-def hook_program(folder: Path) -> Path:
-    return gitrig.hook_program(folder, SCRIPT, "wyzepal_svn.hook")
+#: The scripts a plain checkout (no console scripts installed) can stand in for with ``python -m``.
+MODULES = {SCRIPT: "wyzepal_svn.hook", "wyzepal-svn-post-revprop-change": "wyzepal_svn.revprop"}
+
+
+def hook_program(folder: Path, script: str = SCRIPT) -> Path:
+    """The installed console script, else (post-commit, post-revprop-change) a launcher of its module."""
+    if script not in MODULES:
+        installed = Path(sys.executable).parent / script
+        assert installed.exists(), f"{script} is not installed: pip install -e . (tox installs it)"
+        return installed
+    return gitrig.hook_program(folder, script, MODULES[script])
 
 
 class SvnRepo:
@@ -89,6 +98,17 @@ class SvnRepo:
 
     def spool(self) -> Path:
         return self.repos / "wyzepal-outbox.sqlite3"
+
+    def install(self, hook: str, text: str) -> None:
+        """``hooks/<hook>`` with ``text`` (a shell script, as the README gives it)."""
+        path = self.repos / "hooks" / hook
+        path.write_text(text)
+        path.chmod(0o755)
+
+    def install_command(self, hook: str, arguments: int) -> None:
+        """``hooks/<hook>`` calling ``wyzepal-svn-<hook>`` with the hook's own arguments (stdin passed on)."""
+        args = " ".join(f'"${n}"' for n in range(1, arguments + 1))
+        self.install(hook, f"#!/bin/sh\nexec {hook_program(self.root, 'wyzepal-svn-' + hook)} {args}\n")
 
 
 def changeset(revision: int) -> str:

@@ -6,7 +6,8 @@ from wyzepal_notifier.scripthook import cap_field, destination_field, template_f
 
 
 class SvnIntegration(Integration):
-    """Announces each committed revision from Subversion's ``post-commit`` hook."""
+    """Announces revisions (``post-commit``), locks (``post-lock``/``post-unlock``) and revision property changes
+    (``post-revprop-change``: an edited ``svn:log`` edits the revision's message)."""
 
     integration_id = "svn"
     name = "Subversion"
@@ -15,7 +16,10 @@ class SvnIntegration(Integration):
         template_field("TOPIC", ["repo"], default="{repo}", help="the topic; default: the repository's name"),
         template_field("REVISION_URL", ["revision", "repo"], example="https://trac.example.com/changeset/{revision}",
                        help="link for the revision number (Trac, ViewVC, WebSVN ...)"),
+        template_field("LOCK_TOPIC", ["repo"], default="locks",
+                       help="the topic of lock and unlock notices (a configuration's own topic wins)"),
         cap_field("MAX_PATHS", 20, "path"),
+        Field("DIFFSTAT", bool, default=False, help="True shows the lines added and removed per changed file"),
         Field("REPOSITORY_NAME", str, help="the name in messages; default: the repository folder's name"),
         Field("SVNLOOK_PATH", str, help="full path of svnlook when it is not in /usr/bin, /usr/local/bin or PATH"),
         destination_field("(path, commit)"),
