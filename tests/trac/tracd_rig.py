@@ -59,6 +59,7 @@ class TracServer:
         """``users``: more logins (name: password) besides the admin; ``home``: tracd's HOME (where the
         spool of older versions lived); ``ini``: more trac.ini text."""
         self.root = root
+        root.mkdir(parents=True, exist_ok=True)
         self.env_path = root / "env"
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"

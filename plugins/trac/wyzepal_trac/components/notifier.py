@@ -6,6 +6,7 @@ its own component name to enable (``wyzepal_trac.*`` or ``wyzepal_trac_plugin.*`
 """
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -67,6 +68,7 @@ class WyzePalNotifierBase(TransportMixin, Component):
                                    env_path=self.env.path, ini_defaults=self.ini_defaults)
         self.batches = BatchGatherer()
         self._in_charge: Optional[bool] = None
+        self._spool_opened = False
 
     def ini_defaults(self) -> dict[str, bool]:
         """trac.ini's switches, as defaults the config file's own values override."""
@@ -200,9 +202,27 @@ class WyzePalNotifierBase(TransportMixin, Component):
     # IRequestFilter: a batch modify's tickets become one event
 
     def pre_process_request(self, req: Any, handler: Any) -> Any:
+        if not self._spool_opened:
+            self._open_spool_soon()
         if self.batches.is_batch(req):
             self._start_batch(req)
         return handler
+
+    def _open_spool_soon(self) -> None:
+        """At the first request, open the spool in the background: what an earlier run left there (or in
+        the old shared spool) goes out without waiting for the next event. Not at environment startup,
+        which every trac-admin command goes through too."""
+        self._spool_opened = True
+        if self.in_charge():
+            threading.Thread(target=self._open_spool, name="wyzepal-trac-open", daemon=True).start()
+
+    def _open_spool(self) -> None:
+        try:
+            integration = self.announcer.integration()
+            if integration is not None:
+                integration.outbox  # noqa: B018 - opening it starts delivery of what waits
+        except Exception:
+            self.log.exception("WyzePal: opening the outbox failed")
 
     def post_process_request(self, req: Any, template: Any, data: Any, metadata: Any = None) -> tuple:
         """A batch request answered without a redirect (refused by a validator) saved nothing."""
