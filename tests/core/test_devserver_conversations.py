@@ -7,6 +7,7 @@ Everything goes over HTTP to a running server, as a client (or the outbox) would
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import requests
@@ -618,3 +619,76 @@ def test_empty_topic_name_capability_in_events(server):
     say(server, topic="")
     assert events(server, capable)[0]["message"]["subject"] == ""
     assert events(server, legacy)[0]["message"]["subject"] == "general chat"
+
+
+# --- who hears about edits; the command line's realm flags ----------------------------------------------
+
+
+def test_update_and_reaction_events_skip_users_who_cannot_see_the_message(server):
+    data = {"subscriptions": json.dumps([{"name": "secret"}]), "invite_only": "true"}
+    ok(api(server, "POST", "users/me/subscriptions", data=data))  # a private channel only the bot is in
+    outsider = register(server, auth=ALICE, event_types=["update_message", "reaction"])["queue_id"]
+    insider = register(server, event_types=["update_message", "reaction"])["queue_id"]
+    message_id = say(server, to="secret", content="hush")
+    ok(patch(server, message_id, content="still hush"))
+    ok(api(server, "POST", f"messages/{message_id}/reactions", data={"emoji_name": "eyes"}))
+    assert [e["type"] for e in events(server, insider)] == ["update_message", "reaction"]
+    assert events(server, outsider, auth=ALICE) == []
+    error(api(server, "GET", f"messages/{message_id}", auth=ALICE), "Invalid message(s)")
+
+
+def _cli_server(*argv):
+    import argparse
+
+    from wyzepal_notifier.devserver.cli import build_server
+    from wyzepal_notifier.devserver.options import add_arguments
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    return build_server(parser.parse_args(["--port", "0", "--user", f"{BOT[0]}:{BOT[1]}", *argv]), env={})
+
+
+def test_command_line_flags_set_the_realm(devserver_factory):
+    server = _cli_server(
+        "--edit-limit",
+        "none",
+        "--move-limit",
+        "120",
+        "--no-allow-editing",
+        "--move-topics-group",
+        "admins",
+        "--resolve-topics-group",
+        "nobody",
+        "--feature-level",
+        "370",
+    ).start()
+    try:
+        state = register(server)
+        assert state["zulip_feature_level"] == 370
+        assert state["realm_message_content_edit_limit_seconds"] is None
+        assert state["realm_move_messages_within_stream_limit_seconds"] == 120
+        assert state["realm_move_messages_between_streams_limit_seconds"] == 120
+        assert state["realm_allow_message_editing"] is False
+        assert state["realm_can_move_messages_between_topics_group"] == 3
+        assert state["realm_can_resolve_topics_group"] == 1
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--feature-level", "999"], "--feature-level: 999 is not between 1 and 372"),
+        (["--edit-limit", "soon"], "Invalid message_content_edit_limit_seconds: 'soon'"),
+        (["--move-topics-group", "wizards"], "Unknown user group 'wizards'"),
+    ],
+)
+def test_bad_realm_flags_are_one_clear_line(argv, message):
+    with pytest.raises(SystemExit, match=re.escape(message)):
+        _cli_server(*argv)
+
+
+def test_control_api_changes_the_feature_level(server):
+    data = ok(requests.post(f"{server.site}/devserver/realm", json={"zulip_feature_level": 316}, timeout=5))
+    assert data["zulip_feature_level"] == 316 and "can_resolve_topics_group" not in data["realm"]
+    assert register(server)["zulip_feature_level"] == 316
