@@ -20,7 +20,7 @@ def load_wyzepalrc(path: Optional[str] = None, env: Optional[Mapping[str, str]] 
     env = os.environ if env is None else env
     chosen = path or env.get(RC_ENV_VAR) or _default_rc(env)
     if not chosen or not Path(chosen).is_file():
-        raise ConfigNotFound("wyzepalrc", [str(chosen) if chosen else f"${RC_ENV_VAR} (not set)"])
+        raise not_found(path, env)
     parser = configparser.ConfigParser()
     try:
         parser.read(chosen, encoding="utf-8")
@@ -42,6 +42,22 @@ def load_wyzepalrc(path: Optional[str] = None, env: Optional[Mapping[str, str]] 
         cert_bundle=section.get("cert_bundle") or None,
         source=str(chosen),
     )
+
+
+def not_found(path: Optional[str], env: Mapping[str, str]) -> ConfigNotFound:
+    """Every way credentials could have been given, and which one was tried."""
+    home = env.get("HOME")
+    searched = [f"{path} (given with --config: does not exist)"] if path else []
+    if not path:
+        searched.append(f"{env[RC_ENV_VAR]} (named by ${RC_ENV_VAR}: does not exist)" if env.get(RC_ENV_VAR)
+                        else f"${RC_ENV_VAR} (not set)")
+        searched.append(f"{Path(home) / '.wyzepalrc'} (no such file)" if home else "~/.wyzepalrc ($HOME not set)")
+        given = [name for name in ("WYZEPAL_SITE", "WYZEPAL_USER", "WYZEPAL_API_KEY") if env.get(name)]
+        searched.append("the variables WYZEPAL_SITE, WYZEPAL_USER and WYZEPAL_API_KEY (" +
+                        (f"only {', '.join(given)} set" if given else "not set") + ")")
+    return ConfigNotFound("wyzepalrc", searched, fix=(
+        "set WYZEPAL_SITE, WYZEPAL_USER and WYZEPAL_API_KEY, or write a wyzepalrc ([api] with email=, key=, "
+        "site=) to ~/.wyzepalrc or the path in $WYZEPAL_CONFIG, or name a plugin config with --config FILE"))
 
 
 def _default_rc(env: Mapping[str, str]) -> Optional[str]:
