@@ -2,7 +2,7 @@
 
 Copy this file and your ``wyzepal_trac_config.py`` into the environment's
 ``plugins/`` folder; Trac enables plugins found there. The library must be
-installed in Trac's Python (``pip install wyzepal-integrations``). See
+installed in Trac's Python (``python3 -m pip install '.[trac]'`` from a clone). See
 ``plugins/trac/README.md``.
 
 Use either this file or the ``wyzepal_trac.*`` components of the pip install,

@@ -69,7 +69,9 @@ def run(args: argparse.Namespace) -> int:
         from ..devserver.runner import DevServer
         from ..devserver.seed import Seed, SeedError, channel_names, from_config
     except ImportError:
-        error("the demo needs the dev server: pip install 'wyzepal-integrations[devserver]'")
+        from ..errors import install_command
+
+        error(f"the demo needs the 'devserver' extra: {install_command('devserver')}")
         return EXIT_UNDELIVERED
     values = {"STREAM_FOR_NOTIFICATIONS": "general", "CONFIGURATIONS": ROUTES}
     seed = Seed(streams=channel_names(values))  # the channels the demo's routes name, as --config does

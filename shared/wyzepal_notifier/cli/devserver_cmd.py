@@ -19,8 +19,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         from ..devserver.cli import run as run_devserver
     except ImportError:
+        from ..errors import install_command
         from .common import EXIT_USAGE, error
 
-        error("the dev server needs its extra: pip install 'wyzepal-integrations[devserver]'")
+        error(f"the dev server needs the 'devserver' extra: {install_command('devserver')}")
         return EXIT_USAGE
     return run_devserver(args) or 0
