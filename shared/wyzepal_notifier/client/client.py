@@ -74,7 +74,10 @@ class Client:
         self.max_retry_after = retry.max_retry_after if max_retry_after is None else float(max_retry_after)
         self.timeout = (connect_timeout, read_timeout)
         self._sleep = sleep
-        self._gate = RateLimitGate(self.max_retry_after)
+        #: Shared by every client of one bot in a process (the outbox's threads), so all wait for one reset.
+        self.rate_gate = RateLimitGate(self.max_retry_after)
+        #: How many 429 answers this client met (the outbox's hourly figures count them).
+        self.answers_429 = 0
         self.session = requests.Session()
         self.session.auth = (email, api_key)
         self.session.verify = False if insecure else (cert_bundle or True)
@@ -234,12 +237,14 @@ class Client:
                                                 data=None if in_query else data,
                                                 timeout=timeout or self.timeout, verify=self.verify)
             except requests.RequestException as exc:
+                self.rate_gate.finish(None)
                 if _is_certificate_failure(exc):
                     raise TLSVerificationFailed(self._explain_tls(exc)) from None
                 error: Exception = ServerUnreachable(f"{self.site} could not be reached ({_describe(exc)})")
             else:
-                self._gate.observe(response.headers)
+                self.rate_gate.finish(response.headers)
                 if response.status_code == 429:
+                    self.answers_429 += 1
                     self._wait_out_429(response, deadline, endpoint, cap)
                     continue
                 if response.status_code < 500:
@@ -253,19 +258,21 @@ class Client:
             attempt += 1
 
     def _wait_for_rate_limit(self, deadline: float, endpoint: str) -> None:
-        wait = self._gate.wait_needed()
-        if wait <= 0:
-            return
-        if time.monotonic() + wait > deadline:
-            raise RateLimited(f"{self.site} asked to wait {wait:.0f} s before /{endpoint}",
-                              code="RATE_LIMIT_HIT", status=429, retry_after=wait)
-        log.info("rate limit reached; waiting %.1f s for the reset", wait)
-        self._sleep(wait)
+        """Wait until the rate-limit gate lets this request go (it then counts as in flight)."""
+        while True:
+            wait = self.rate_gate.start()
+            if wait <= 0:
+                return
+            if time.monotonic() + wait > deadline:
+                raise RateLimited(f"{self.site} asked to wait {wait:.0f} s before /{endpoint}",
+                                  code="RATE_LIMIT_HIT", status=429, retry_after=wait)
+            log.info("rate limit reached; waiting %.1f s for the reset", wait)
+            self._sleep(wait)
 
     def _wait_out_429(self, response: requests.Response, deadline: float, endpoint: str, cap: float) -> None:
         body = _json_or_empty(response)
         wait = retry_after_seconds(response.headers, body, cap=cap)
-        self._gate.hold_until(time.time() + wait)
+        self.rate_gate.hold_until(time.time() + wait)
         if time.monotonic() + wait > deadline:
             raise RateLimited(f"{self.site} is rate-limiting {self.email}; retry after {wait:.0f} s",
                               code=body.get("code", "RATE_LIMIT_HIT"), status=429, response=body, retry_after=wait)

@@ -80,26 +80,62 @@ def _seconds_until_date(text: str, now: float) -> Optional[float]:
 
 
 class RateLimitGate:
-    """Remembers ``X-RateLimit-Remaining: 0`` so the next request waits for the reset."""
+    """Keeps one bot's requests within the server's rate limit, however many threads send.
+
+    The server's ``X-RateLimit-Remaining``/``-Reset`` headers say how many requests
+    are left in the window; a request :meth:`start` lets go counts against them
+    until its answer is :meth:`finish`-ed, so several threads never together spend
+    more than is left (which would cost 429s). Past a 429, :meth:`hold_until` keeps
+    everyone waiting for the server's ``Retry-After``.
+    """
 
     def __init__(self, max_wait: float = DEFAULT_MAX_RETRY_AFTER) -> None:
         self._lock = threading.Lock()
         self._not_before = 0.0
+        self._remaining: Optional[int] = None
+        self._reset = 0.0
+        self._in_flight = 0
         #: A reset time further away than this (a clock or proxy gone wrong) is believed only this far.
         self.max_wait = max_wait
 
-    def observe(self, headers: Mapping[str, str]) -> None:
+    def observe(self, headers: Optional[Mapping[str, str]]) -> None:
+        """Read the limit headers of an answer (answers of one window may come back out of order)."""
+        if not headers:
+            return
         remaining = headers.get("X-RateLimit-Remaining")
         reset = headers.get("X-RateLimit-Reset")
         if remaining is None or reset is None:
             return
         try:
-            if int(float(remaining)) > 0:
-                return
-            reset_at = float(reset)
+            left, reset_at = int(float(remaining)), min(float(reset), time.time() + self.max_wait)
         except ValueError:
             return
-        self.hold_until(reset_at)
+        with self._lock:
+            if reset_at > self._reset + 0.5 or self._remaining is None:
+                self._remaining, self._reset = left, reset_at  # a new window
+            else:
+                self._remaining = min(self._remaining, left)
+
+    def start(self) -> float:
+        """Seconds to wait before a request may go (0: it goes now and is counted as in flight)."""
+        now = time.time()
+        with self._lock:
+            if self._not_before > now:
+                return self._not_before - now
+            if self._remaining is not None and self._reset > now and self._remaining - self._in_flight <= 0:
+                return self._reset - now
+            self._in_flight += 1
+            return 0.0
+
+    def finish(self, headers: Optional[Mapping[str, str]] = None) -> None:
+        """The answer to a started request came (or the request failed): it no longer counts as in flight."""
+        self.observe(headers)
+        with self._lock:
+            self._in_flight = max(0, self._in_flight - 1)
+            if headers and headers.get("X-RateLimit-Remaining") is not None and self._remaining is not None:
+                return
+            if self._remaining is not None and self._reset > time.time():
+                self._remaining = max(0, self._remaining - 1)  # no headers: assume it counted
 
     def hold_until(self, wall_time: float) -> None:
         wall_time = min(wall_time, time.time() + self.max_wait)
@@ -107,5 +143,11 @@ class RateLimitGate:
             self._not_before = max(self._not_before, wall_time)
 
     def wait_needed(self) -> float:
+        """Seconds until a request may go, without taking a place (for callers that only ask)."""
+        now = time.time()
         with self._lock:
-            return max(0.0, self._not_before - time.time())
+            if self._not_before > now:
+                return self._not_before - now
+            if self._remaining is not None and self._reset > now and self._remaining - self._in_flight <= 0:
+                return self._reset - now
+            return 0.0
