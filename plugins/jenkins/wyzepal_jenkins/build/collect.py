@@ -19,7 +19,6 @@ from .tests import summarize
 
 log = logging.getLogger("wyzepal_notifier.jenkins")
 _PULL_REQUEST_JOB = re.compile(r"^(?:PR|MR)-(\d+)$")
-_FAILED_STAGE = ("FAILED", "UNSTABLE")
 
 
 def collect(api: JenkinsAPI, job: str, number: int, *, max_failed_tests: int = 5,
@@ -29,7 +28,7 @@ def collect(api: JenkinsAPI, job: str, number: int, *, max_failed_tests: int = 5
     build = parse_build(job, data)
     build.tests = tests(api, build, data, max_failed_tests)
     place(build, history if history is not None else api.history(job, HISTORY_LIMIT))
-    if build.result in ("FAILURE", "UNSTABLE") and "WorkflowRun" in str(data.get("_class") or ""):
+    if build.result == "FAILURE" and "WorkflowRun" in str(data.get("_class") or ""):
         build.failed_stage = _optional(failed_stage, api, build)
     if build.result in ("FAILURE", "UNSTABLE", "ABORTED") and log_lines > 0:
         build.log_tail = _optional(lambda a, b: last_lines(a.log_tail(b.job, b.number), log_lines), api, build)
@@ -65,9 +64,9 @@ def tests(api: JenkinsAPI, build: Build, data: Mapping[str, Any], limit: int) ->
 
 
 def failed_stage(api: JenkinsAPI, build: Build) -> Optional[str]:
-    """The first stage pipeline-rest-api reports as FAILED (or UNSTABLE)."""
+    """The first stage pipeline-rest-api reports as FAILED."""
     for stage in api.stages(build.job, build.number).get("stages") or []:
-        if isinstance(stage, Mapping) and stage.get("status") in _FAILED_STAGE:
+        if isinstance(stage, Mapping) and stage.get("status") == "FAILED":
             return str(stage.get("name") or "") or None
     return None
 

@@ -32,11 +32,14 @@ class Inputs:
             return
         number = int(entry["number"])
         try:
-            actions = self.api.pending_inputs(job, number)
+            actions = [a for a in self.api.pending_inputs(job, number) if isinstance(a, Mapping)]
         except JenkinsError as exc:
             log.info("%s #%d: its inputs could not be read (%s)", job, number, exc)
             return
-        url = str(entry.get("url") or "") or f"{self.api.shown_url}{item_url_path(job)}/{number}/"
+        except (TypeError, ValueError, AttributeError):  # not the list pipeline-rest-api gives: an odd plugin
+            log.info("%s #%d: an odd answer for its inputs; not announced", job, number)
+            return
+        url = f"{self.api.shown_url}{item_url_path(job)}/{number}/"
         for action in actions:
             key = f"{number}:{action.get('id')}"
             if key in known.inputs:
