@@ -6,24 +6,26 @@ is a ``/me`` message, and ``topic`` moves the conversation: channel rooms are a
 channel *and* a topic, so setting the topic continues the talk under the new one,
 with a link each way. Scripts often echo what people typed, so wildcard mentions
 (``@**all**`` and friends) are made inert unless ALLOW_WILDCARD_MENTIONS is set.
+``react``/``unreact`` are not messages: they become a :class:`ReactionChange`.
+
+A room naming the empty topic (``stream:general topic:``) is answered there: the
+topic is sent as the realm's name for it (``realm_empty_topic_display_name``, which
+the server reads as the empty topic), or as ``TOPIC`` on servers without it (< 334).
 """
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Callable, Optional, Union
 
 from wyzepal_notifier import Message
-from wyzepal_notifier.formatting import mention, neutralize_wildcard_mentions, plain
+from wyzepal_notifier.formatting import channel_link, mention, neutralize_wildcard_mentions, plain
 from wyzepal_notifier.message import MAX_CONTENT_LENGTH, MAX_TOPIC_LENGTH, shorten_content, shorten_topic
 
 from .protocol import Person, Request
 from .rooms import ChannelRoom, DirectRoom, Room, parse_room
 
 log = logging.getLogger("wyzepal_hubot.outbound")
-
-_LINK_UNSAFE = re.compile(r"[*>`\n]")
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,33 @@ class Defaults:
     allow_wildcard_mentions: bool = False
     max_content: int = MAX_CONTENT_LENGTH
     max_topic: int = MAX_TOPIC_LENGTH
+    #: What to send as the topic for the empty topic; None: the server has no empty topic.
+    empty_topic: Optional[str] = "general chat"
+
+
+@dataclass(frozen=True)
+class ReactionChange:
+    """Add (or remove) the bot's ``emoji`` on message ``message_id``."""
+
+    message_id: int
+    emoji: str
+    add: bool = True
+
+
+Work = Union[list[Message], ReactionChange]
+
+
+def work_for(request: Request, defaults: Defaults) -> Work:
+    """What one request asks the delivery worker to do."""
+    if request.type in ("react", "unreact"):
+        assert request.message_id is not None  # parse_request checked it
+        return ReactionChange(request.message_id, emoji_name(request.text), add=request.type == "react")
+    return messages_for(request, defaults)
+
+
+def emoji_name(text: str) -> str:
+    """``:thumbs_up:`` or ``thumbs_up`` (Slack-style colons are common in scripts) as WyzePal's name."""
+    return text.strip().strip(":").strip()
 
 
 def messages_for(request: Request, defaults: Defaults) -> list[Message]:
@@ -52,6 +81,8 @@ def _destination(request: Request, defaults: Defaults) -> Room:
     if room is None:
         log.info("an answer names no room; it goes to %s > %s", defaults.stream, defaults.topic)
         return ChannelRoom(defaults.stream, defaults.topic)
+    if isinstance(room, ChannelRoom) and room.topic == "" and defaults.empty_topic:
+        return ChannelRoom(room.stream, defaults.empty_topic)
     if isinstance(room, ChannelRoom) and not room.topic:
         return ChannelRoom(room.stream, defaults.topic)
     return room
@@ -91,9 +122,7 @@ def _topic(room: Room, text: str, user: Optional[Person], defaults: Defaults) ->
 
 def _link(room: ChannelRoom) -> str:
     """A link to a channel's topic, or its name in plain text when the link syntax cannot hold it."""
-    if _LINK_UNSAFE.search(room.stream + (room.topic or "")):
-        return "#" + plain(f"{room.stream} > {room.topic}")
-    return f"#**{room.stream}>{room.topic}**"
+    return channel_link(room.stream, room.topic)
 
 
 def _fitted(message: Message, defaults: Defaults) -> Message:

@@ -6,6 +6,7 @@ host text (ticket summaries, commit messages, job names) into markdown.
 from .markdown import (
     bold,
     bullet_list,
+    channel_link,
     code_block,
     escape,
     inline_code,
@@ -24,6 +25,7 @@ from .text import clean_content, clean_name
 __all__ = [
     "bold",
     "bullet_list",
+    "channel_link",
     "clean_content",
     "clean_name",
     "code_block",

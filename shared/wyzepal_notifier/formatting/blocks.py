@@ -83,14 +83,15 @@ def open_code_span(line: str) -> Optional[str]:
 
 def close_markdown(text: str, marker: str = "") -> str:
     """``text`` (a cut-off message) + ``marker``, with every block and code span closed."""
-    lines = text.split("\n")
+    lines = (text + marker).split("\n")
     stack = open_blocks(lines)
     last = lines[-1]
-    if stack and not stack[-1][1]:  # the cut is inside code: nothing inline is open
-        tail = marker
-    else:
-        run = open_code_span(last + marker)
-        tail = marker if not run else marker + (" " if (last + marker).endswith("`") else "") + run
+    tail = marker
+    # Inside code nothing inline is open; a fence line is no paragraph either.
+    if (not stack or stack[-1][1]) and not FENCE_RE.match(last):
+        run = open_code_span(last)
+        if run:
+            tail += (" " if last.endswith("`") else "") + run
     closers = "".join("\n" + fence for fence, _ in reversed(stack))
     return text + tail + closers
 
@@ -99,6 +100,8 @@ def cut_markdown(text: str, limit: int, marker: str = "…") -> str:
     """``text`` cut to at most ``limit`` characters, with what the cut leaves open closed."""
     if len(text) <= limit:
         return text
+    if limit < len(marker) + 1:
+        marker = ""
     room = max(0, limit - len(marker))
     while True:
         head = text[:room]

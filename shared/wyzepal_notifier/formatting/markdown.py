@@ -117,6 +117,18 @@ def mention(full_name: str, user_id: Optional[int] = None, *, silent: bool = Fal
     return f"@{'_' if silent else ''}**{target}**"
 
 
+def channel_link(stream: str, topic: Optional[str] = None) -> str:
+    """``#**channel>topic**`` (or ``#**channel**``), or the names as text when the syntax cannot hold them.
+
+    Zulip reads a code span, a mention or ``$$tex$$`` before a channel link,
+    and ``*``, ``>`` or a new line ends one early: such names are written as text.
+    """
+    stream, topic = _one_line(stream), _one_line(topic) if topic else ""
+    if not stream or _CHANNEL_UNSAFE.search(stream + topic):
+        return "#" + plain(f"{stream} > {topic}" if topic else stream)
+    return f"#**{stream}>{topic}**" if topic else f"#**{stream}**"
+
+
 def bullet_list(items: Iterable[str]) -> str:
     """Items already formatted by the other helpers, one bullet each."""
     return "\n".join(f"* {item}" for item in items)
@@ -145,3 +157,4 @@ def _fence_for(text: str) -> str:
 
 
 _URL_SAFE = ":/?#@!&'+,;=%-._~"
+_CHANNEL_UNSAFE = re.compile(r"[*>`$]")
