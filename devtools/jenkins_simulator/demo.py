@@ -4,7 +4,8 @@
 
 Starts the dev server and the Jenkins simulator, runs the watcher (with chat
 commands) while builds fail, keep failing and get fixed, asks the bot to start a
-deploy, and prints every message that arrived. ``--keep`` leaves it all running.
+deploy, approves a release waiting at an input step, and prints every message
+that arrived. ``--keep`` leaves it all running.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from pathlib import Path
 from wyzepal_jenkins.watch.cli import main as watch_main
 
 from . import Change, JenkinsSimulator
+from .builds import InputStep, Stage
 from .executor import Executor
 from .sample import sample_jenkins
 
@@ -65,8 +67,9 @@ def write_config(folder: Path, site: str, jenkins_url: str) -> Path:
         f"WYZEPAL_SITE = {site!r}\nWYZEPAL_USER = {BOT!r}\nWYZEPAL_API_KEY = {'k' * 32!r}\n"
         f"STREAM_FOR_NOTIFICATIONS = 'ci'\nJENKINS_URL = {jenkins_url!r}\nJENKINS_USER = 'admin'\n"
         f"JENKINS_API_TOKEN = {TOKEN!r}\nPOLL_INTERVAL = 0.5\nCOMMANDS_ENABLED = True\n"
-        f"BUILD_USERS = [{HUMAN!r}]\nBUILD_JOBS = ['web/deploy-*']\nMENTION_CULPRITS = True\n"
-        "USERS = {'bob': 'Bob Stone'}\nSTATE_PATH = " + repr(str(folder / "state.json")) + "\n"
+        f"BUILD_USERS = [{HUMAN!r}]\nBUILD_JOBS = ['web/deploy-*', 'web/app']\nMENTION_CULPRITS = True\n"
+        "LOG_LINES = 3\nUSERS = {'bob': 'Bob Stone', 'admin': 'Ada Admin'}\n"
+        "STATE_PATH = " + repr(str(folder / "state.json")) + "\n"
         "CONFIGURATIONS = [{'conditions': {'job': 'web/deploy-*'}, 'settings': {'stream': 'ops', "
         "'NOTIFY_SUCCESS': True}}, {'conditions': {'job': lambda job: 'deploy' not in job}}]\n",
         encoding="utf-8")
@@ -86,6 +89,13 @@ def play(chat, jenkins: JenkinsSimulator, state: Path) -> None:
     chat.send_message(HUMAN, "ops", "@**Jenkins Bot** build web/deploy-web TARGET=production", topic="release")
     chat.send_message(HUMAN, "ops", "@**Jenkins Bot** build nightly", topic="release")
     chat.wait_for_messages(8, timeout=60)
+    release = sim.start_build("web/app")  # a release waiting for a person to say yes
+    release.stages = [Stage("Build"), Stage("Deploy", "PAUSED_PENDING_INPUT")]
+    release.inputs = [InputStep("Deploy", "Deploy to production?", ok="Ship it", submitter="admin",
+                                parameters={"REGION": "eu"}, choices={"REGION": ["eu", "us"]})]
+    chat.wait_for_messages(9, timeout=60)
+    chat.send_message(HUMAN, "ci", f"@**Jenkins Bot** approve web/app #{release.number} REGION=us", topic="web/app")
+    chat.wait_for_messages(11, timeout=60)
     time.sleep(1.0)
 
 

@@ -20,3 +20,6 @@ def test_the_demo_shows_notifications_and_a_chat_started_build():
     assert "**is still failing** (3 builds in a row" in out and "**is back to normal**" in out
     assert "Queued [web/deploy-web](" in out and "finished: **SUCCESS**" in out
     assert "Sorry, that job cannot be started from chat (it is not in BUILD_JOBS)." in out
+    assert "**is waiting for input**: Deploy to production?" in out
+    assert ":check: Approved Deploy to production? of [web/app #6](" in out and "with `REGION=us`" in out
+    assert "**Console** (last 2 lines)" in out
