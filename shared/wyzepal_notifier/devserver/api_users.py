@@ -23,7 +23,7 @@ async def get_own_user(request: web.Request) -> web.Response:
 async def list_users(request: web.Request) -> web.Response:
     """Every user of the organisation."""
     realm = state_of(request).realm
-    return json_success({"members": [realm.user_dict(u) for u in realm.store.users()]})
+    return json_success({"members": [realm.user_dict(u) for u in realm.members()]})
 
 
 async def server_settings(request: web.Request) -> web.Response:

@@ -162,6 +162,7 @@ class MessageEditor:
         content = request.content
         if content is not None:
             content = content.rstrip().lstrip("\n") or "(deleted)"
+            content = truncate(content, realm.settings.max_message_length, "\n[message truncated]")
         if message.type != "stream":
             return _Move(message, None, None, content, None)
         if topic is not None:

@@ -86,7 +86,7 @@ class Realm:
     def render(self, content: str) -> str:
         """Message Markdown to HTML: the full renderer when present, else escaped paragraphs."""
         if _full_render is not None:
-            return _full_render(content, self)
+            return _full_render(content, self, realm_url=self.site_url or None)
         return render_markdown(content)
 
     # The renderer's Lookup protocol: mentions and channel links resolve against this realm.
@@ -128,6 +128,10 @@ class Realm:
         """Zulip's Notification Bot (created on first use; nobody knows its key)."""
         found = self.store.user_by_email(NOTIFICATION_BOT[0])
         return found if found is not None else self.add_user(NOTIFICATION_BOT[0], full_name=NOTIFICATION_BOT[1])
+
+    def members(self) -> List[User]:
+        """The organisation's users: everyone but the Notification Bot (a system bot, outside it in Zulip)."""
+        return [u for u in self.store.users() if u.email != NOTIFICATION_BOT[0]]
 
     def member(self, user: User) -> groups.Member:
         """What permission checks need of a user."""
@@ -745,13 +749,13 @@ class Realm:
         if wanted("subscription"):
             state["subscriptions"] = [self.subscription_dict(s) for s in self.subscriptions(user)]
         if wanted("realm_user"):
-            state["realm_users"] = [self.user_dict(u) for u in self.store.users() if u.is_active]
+            state["realm_users"] = [self.user_dict(u) for u in self.members() if u.is_active]
         if wanted("stream"):
             state["streams"] = [self.stream_dict(s) for s in self.visible_streams(user)]
         if wanted("realm"):
             state.update(self.realm_state())
         if wanted("realm_user_groups"):
-            state["realm_user_groups"] = groups.group_dicts(self.member(u) for u in self.store.users() if u.is_active)
+            state["realm_user_groups"] = groups.group_dicts(self.member(u) for u in self.members() if u.is_active)
         return state
 
     # --- organisation settings ------------------------------------------------------------
