@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 
 from ..message import Message
 from .common import EXIT_OK, EXIT_USAGE, add_credentials_arguments, client_from, credentials_from, error, exits_cleanly
+
+log = logging.getLogger("wyzepal_notifier.cli.send")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -33,11 +36,18 @@ def run(args: argparse.Namespace) -> int:
     content = args.content if args.content is not None else sys.stdin.read()
     message = (Message.to_stream(args.stream, args.topic, content) if args.stream
                else Message.direct(args.to, content)).checked()
+    credentials = credentials_from(args)
+    where = f"#{message.stream} > {message.topic}" if message.stream else ", ".join(message.to)
+    log.info("credentials from %s: %s on %s", credentials.source or "the environment", credentials.email,
+             credentials.site)
     if args.outbox is not None:
         from ..outbox import enqueue_detached
 
-        enqueue_detached(message, credentials_from(args), args.outbox or None)
+        enqueue_detached(message, credentials, args.outbox or None)
+        log.info("queued %d characters to %s in the outbox; a background worker delivers them",
+                 len(message.content), where)
         return EXIT_OK
+    log.info("sending %d characters to %s", len(message.content), where)
     with client_from(args) as client:
         result = client.send_message(message)
     print(f"sent message {result.get('id')}")
