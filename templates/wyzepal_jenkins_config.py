@@ -110,11 +110,17 @@ NOTIFY_INPUT = True
 
 # --- Chat commands (the watcher answers when this is True) ---------------------------------
 # Mention the bot in a channel, or write to it directly:
-#   build <job> [NAME=value ...]   status <job>   last <job>   queue   help
+#   build <job> [NAME=value ...]   rebuild <job> [#N]   abort <job> [#N]
+#   approve <job> #N [input] [NAME=value ...]   reject <job> #N [input]
+#   status <job>   last <job>   queue   help
+# An input step's own `submitter` list is checked against the Jenkins user the chat
+# user is in USERS (e.g. "alice": "Alice Liddell|12"); abort/approve/reject are noted
+# in the build's description.
 COMMANDS_ENABLED = False
 # Channels where it answers (default: the notification channels).
 COMMAND_STREAMS = []
-# Who may start builds (emails, globs allowed) and which jobs (globs). Both empty: nobody.
+# Who may start, rebuild, abort or answer builds (emails, globs allowed) and of which
+# jobs (globs). Both empty: nobody.
 # status/last/queue answer for the watched jobs only.
 BUILD_USERS = [
     # "alice@example.com",

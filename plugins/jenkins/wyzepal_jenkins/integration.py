@@ -11,6 +11,7 @@ from .api import JenkinsAPI
 from .build.model import Build
 from .fields import JENKINS_FIELDS
 from .message import check_templates, render
+from .message.breakers import tell
 
 #: The Jenkins CLI's variable names, so credentials bound for it work here too.
 ENV_USER, ENV_TOKEN, ENV_URL = "JENKINS_USER_ID", "JENKINS_API_TOKEN", "JENKINS_URL"
@@ -45,8 +46,6 @@ class JenkinsIntegration(Integration):
 
     def tell_breakers(self, build: Build) -> int:
         """Direct messages to the culprits of a first failure who are chat users (DIRECT_MESSAGE_BREAKERS)."""
-        from .message.breakers import tell
-
         return tell(self, build)
 
     def jenkins_api(self, *, url: Optional[str] = None, env: Optional[Mapping[str, str]] = None,

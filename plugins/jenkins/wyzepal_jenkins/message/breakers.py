@@ -16,7 +16,7 @@ from wyzepal_notifier import Message, RetryPolicy, WyzePalError
 from wyzepal_notifier.formatting import bold, bullet_list
 
 from ..build.model import Build, Person
-from .parts import Parts, _case
+from .parts import Parts, case_link
 
 log = logging.getLogger("wyzepal_notifier.jenkins")
 #: Asking who the chat users are must not hold up a build while the chat server is away.
@@ -79,7 +79,7 @@ def content(settings: Mapping[str, Any], build: Build) -> str:
     if build.failed_stage:
         lines.append(f"Stage {bold(build.failed_stage)} failed.")
     if build.tests and build.tests.failures:
-        lines.append("Failing tests:\n" + bullet_list(_case(case) for case in build.tests.failures))
+        lines.append("Failing tests:\n" + bullet_list(case_link(case) for case in build.tests.failures))
     return "\n".join(lines)
 
 

@@ -145,11 +145,12 @@ class Parts:
         if tests is None:
             return ""
         counts = f"{tests.passed} passed, {tests.failed} failed, {tests.skipped} skipped"
-        shown = tests.failures
+        shown, listed_elsewhere = tests.failures, 0
         if self.build.kind == "regression":  # the new failures are the news; they get their own list
             shown = tuple(case for case in tests.failures if case not in tests.new_failures)
-        lines = [_case(case) for case in shown]
-        extra = tests.failed - tests.new_failed * (self.build.kind == "regression") - len(lines)
+            listed_elsewhere = tests.new_failed
+        lines = [case_link(case) for case in shown]
+        extra = tests.failed - listed_elsewhere - len(lines)
         if lines and extra > 0:
             lines.append(f"… and {extra} more failing")
         return f"**Tests**: {counts}" + ("\n" + bullet_list(lines) if lines else "")
@@ -158,12 +159,13 @@ class Parts:
         tests = self.build.tests
         if self.build.kind != "regression" or not tests or not tests.new_failures:
             return ""
-        lines = [_case(case) for case in tests.new_failures]
+        lines = [case_link(case) for case in tests.new_failures]
         extra = tests.new_failed - len(lines)
         if extra > 0:
             lines.append(f"… and {extra} more")
         return "**Newly failing**\n" + bullet_list(lines)
 
 
-def _case(case: FailedTest) -> str:
+def case_link(case: FailedTest) -> str:
+    """A failing test, linked to its page when the build's address is known."""
     return link(case.name, case.url) if case.url else inline_code(case.name)
