@@ -54,7 +54,7 @@ def main(argv: Optional[Sequence[str]] = None, env: Optional[Mapping[str, str]] 
     try:
         if args.once:
             report = watcher.poll_once()
-            print(describe_poll(report, integration.state_path()))
+            print(describe_poll(report, state, integration.state_path()))
             return EXIT_OK  # Jenkins down: said above; the next run catches up, as a cron job wants
         stop = stop or threading.Event()
         with _signals(stop):
@@ -67,12 +67,12 @@ def main(argv: Optional[Sequence[str]] = None, env: Optional[Mapping[str, str]] 
     return EXIT_OK
 
 
-def describe_poll(report: Optional[PollReport], state_path: object) -> str:
+def describe_poll(report: Optional[PollReport], state: WatchState, state_path: object) -> str:
     """What one ``--once`` poll saw and did, for the person (or the cron mail) reading it."""
     if report is None:
         return "Jenkins could not be polled (see above); nothing announced, nothing lost: the next poll catches up"
     if report.baseline:
-        return (f"first poll: {len(report.new_jobs)} watched job(s) remembered as they are now (in {state_path}); "
+        return (f"first poll: {len(state.jobs)} watched job(s) remembered as they are now (in {state_path}); "
                 "builds that finish from now on will be announced")
     lines = [f"announced {len(report.announced)} build(s)" + (":" if report.announced else
                                                                " (no build finished since the last poll)")]
