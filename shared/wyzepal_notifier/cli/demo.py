@@ -102,6 +102,7 @@ def run(args: argparse.Namespace) -> int:
                     "?anchor=newest&num_before=10&num_after=0&apply_markdown=false'")
             print(f"Look for yourself (the API, as {email}): {look}")
             print(f"Or every stored message, no key needed: curl -s '{server.site}/devserver/messages'")
+            print(f"Or watch them arrive in a browser on this machine (no key needed): {server.site}/")
             for user in seed.users:
                 print(f"Your plugin config's bot {user.email} is here too: set WYZEPAL_SITE = '{server.site}' in it.")
             print(f"\nkeeping {server.site} up; Ctrl-C to stop")

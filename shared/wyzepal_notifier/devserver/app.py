@@ -8,7 +8,7 @@ from typing import AsyncIterator, Optional
 
 from aiohttp import web
 
-from . import api_channels, api_events, api_messages, api_users, control
+from . import api_channels, api_events, api_messages, api_users, control, webpage
 from .hostcheck import HostGuard
 from .middleware import authenticate_api, inject_faults, log_requests, record_responses, render_errors
 from .state import STATE, ServerState
@@ -84,6 +84,6 @@ def create_app(state: ServerState, guard: Optional[HostGuard] = None) -> web.App
     middlewares = [record_responses, log_requests, inject_faults, render_errors, authenticate_api]
     app = web.Application(middlewares=([guard.middleware] if guard else []) + middlewares)
     app[STATE] = state
-    app.add_routes(_api_routes() + _control_routes())
+    app.add_routes(_api_routes() + _control_routes() + webpage.routes())
     app.cleanup_ctx.append(_collect_idle_queues)
     return app
