@@ -113,6 +113,7 @@ NOTIFY_INPUT = True
 #   build <job> [NAME=value ...]   rebuild <job> [#N]   abort <job> [#N]
 #   approve <job> #N [input] [NAME=value ...]   reject <job> #N [input]
 #   status <job>   last <job>   queue   help
+# A build waiting at an input is announced with :check: and :cross_mark: to click.
 # An input step's own `submitter` list is checked against the Jenkins user the chat
 # user is in USERS (e.g. "alice": "Alice Liddell|12"); abort/approve/reject are noted
 # in the build's description.

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from pathlib import Path
 
 import pytest
+import requests
 from jenkinsrig import ALICE
 from wyzepal_jenkins.commands.handler import CommandHandler
 from wyzepal_jenkins.commands.parse import CommandError, parse
@@ -173,6 +175,7 @@ def test_the_watcher_announces_an_input_once_with_its_question_and_choices(jenki
         "Choices: **Ship it** or **Abort**\n"
         "Parameters:\n* `TARGET` one of `eu`, `us` (default `eu`)\n"
         "Answer with `approve app #1` (add `NAME=value` to set a parameter) or `reject app #1`.")
+    assert [r["emoji_name"] for r in message["reactions"]] == ["check", "cross_mark"]  # buttons to click
 
 
 def test_a_recorded_pending_input_is_shown_and_approved_with_its_defaults(setup, jenkins_sim):
@@ -188,6 +191,51 @@ def test_a_recorded_pending_input_is_shown_and_approved_with_its_defaults(setup,
     assert "with `Run test suites?=true, Good boy?=false, Enter some text=Hello, Take your pick=Choice 1`" in reply
     assert "MyPasswd" not in reply  # a password's default is not said in chat
     assert build.inputs[0].outcome[1]["Enter a passord"] == "MyPasswd"
+
+
+def react(devserver, email, message_id, emoji):
+    """What a person's click on a reaction sends."""
+    response = requests.post(f"{devserver.api_url}/messages/{message_id}/reactions", data={"emoji_name": emoji},
+                             auth=(email, devserver.api_key(email)), timeout=10)
+    assert response.status_code == 200, response.text
+
+
+def run_watcher(config):
+    stop = threading.Event()
+    watcher = threading.Thread(target=watch_main, args=(["--config", str(config)],), kwargs={"env": {}, "stop": stop})
+    watcher.start()
+    return stop, watcher
+
+
+def test_a_reaction_on_the_announcement_answers_the_input(jenkins_sim, write_config, devserver):
+    """:cross_mark: under the input's announcement rejects it; permissions as for the command; one answer."""
+    sim = jenkins_sim.jenkins
+    sim.add_job("app", pipeline=True)
+    devserver.add_user(HUMAN, full_name="Alice Liddell", bot=False)
+    devserver.add_user("eve@example.com", full_name="Eve", bot=False)
+    stop, watcher = run_watcher(write_config(POLL_INTERVAL=0.2, **{**SETTINGS, "USERS": {"alice": "Alice Liddell"}}))
+    try:
+        devserver.wait_for_polls(1, timeout=15)
+        build = paused(sim, submitter="alice")
+        [announcement] = devserver.wait_for_messages(1, stream="ci", topic="app", timeout=15)
+        deadline = time.monotonic() + 15
+        while len(devserver.message(announcement["id"])["reactions"]) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)  # the bot's own reactions come first, and are not answers
+        react(devserver, "eve@example.com", announcement["id"], "check")
+        refusal = devserver.wait_for_messages(2, stream="ci", topic="app", timeout=15)[1]["content"]
+        assert refusal == ("Sorry, you are not allowed to approve inputs from chat "
+                           "(ask an admin to add you to BUILD_USERS).")
+        react(devserver, HUMAN, announcement["id"], "cross_mark")
+        answer = devserver.wait_for_messages(3, stream="ci", topic="app", timeout=15)[2]["content"]
+        assert answer.startswith(":stop_sign: Rejected Deploy to") and "for Alice Liddell" in answer
+        assert build.result == "ABORTED" and build.inputs[0].outcome == ("abort", {}, "alice")
+        react(devserver, HUMAN, announcement["id"], "thumbs_up")  # answered already: no second answer
+        time.sleep(1.0)
+        assert len(devserver.messages(stream="ci", topic="app")) == 3
+    finally:
+        stop.set()
+        watcher.join(timeout=20)
+    assert not watcher.is_alive()
 
 
 def test_approval_end_to_end_over_the_events_api(jenkins_sim, write_config, devserver):

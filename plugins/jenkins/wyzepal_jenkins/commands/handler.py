@@ -11,7 +11,8 @@ import time
 from typing import Any, Mapping, Optional
 from urllib.parse import unquote
 
-from wyzepal_notifier import Message
+from wyzepal_notifier import Message, WyzePalError
+from wyzepal_notifier.events import Reaction
 from wyzepal_notifier.formatting import bold, bullet_list, inline_code, link, plain
 
 from ..api import JenkinsAPI, JenkinsError, JenkinsRefused, JenkinsRejected, NotFound, item_url_path
@@ -23,6 +24,7 @@ from ..integration import JenkinsIntegration
 from ..message import content
 from ..message.durations import human_duration
 from ..message.inputs import input_defaults
+from ..watch.inputs import APPROVE_EMOJI, REJECT_EMOJI, find_input, settled
 from ..watch.state import FollowUp, WatchState
 from .parse import Command, CommandError, parse, strip_mention
 from .policy import Policy
@@ -62,6 +64,51 @@ class CommandHandler:
                 return None
             return Message.to_stream(stream, message.get("subject") or "(no topic)", self.answer(message))
         return Message.direct(message["sender_email"], self.answer(message))
+
+    def handle_reaction(self, reaction: Reaction) -> Optional[Message]:
+        """:check: or :cross_mark: on an input's announcement answers it, as ``approve``/``reject`` would.
+
+        The same permissions apply (BUILD_USERS, BUILD_JOBS, the input's submitter);
+        the answer goes to the announcement's topic. Other reactions, removals,
+        the bot's own and those on other messages are not for the bot.
+        """
+        approve = reaction.emoji_name in APPROVE_EMOJI
+        if not reaction.added or reaction.caught_up or reaction.user_id == self.bot_id \
+                or not (approve or reaction.emoji_name in REJECT_EMOJI):
+            return None
+        waiting = find_input(self.integration, self.state, reaction.message_id)
+        if waiting is None:
+            return None
+        person = self._person(reaction)
+        if person is None or str(person.get("sender_email", "")).lower() == self.bot_email:
+            return None
+        message = {"type": "stream", "display_recipient": waiting.stream, "subject": waiting.topic, **person}
+        command = Command("approve" if approve else "reject", waiting.job, number=waiting.number,
+                          input_id=waiting.input_id)
+        try:
+            text = self._answer_input(command, message, approve=approve)
+        except JenkinsError as exc:
+            log.warning("answering %s #%d from a reaction failed: %s", waiting.job, waiting.number, exc)
+            text = "Sorry, Jenkins cannot be reached right now; try again in a minute."
+        if not text.startswith("Sorry"):
+            settled(self.state, waiting.job, waiting.number, waiting.input_id)
+        return Message.to_stream(waiting.stream, waiting.topic or "(no topic)", text)
+
+    def _person(self, reaction: Reaction) -> Optional[dict[str, Any]]:
+        """Who reacted, as a message's sender fields (older servers say in the event; else ``GET /users``)."""
+        if reaction.email:
+            return {"sender_email": reaction.email, "sender_full_name": reaction.full_name,
+                    "sender_id": reaction.user_id}
+        try:
+            members = self.integration.client.call("GET", "users").get("members") or []
+        except WyzePalError as exc:
+            log.warning("could not learn who reacted: %s", exc)
+            return None
+        found = next((m for m in members if m.get("user_id") == reaction.user_id), None)
+        if found is None or found.get("is_bot"):
+            return None
+        return {"sender_email": found.get("email", ""), "sender_full_name": found.get("full_name", ""),
+                "sender_id": reaction.user_id}
 
     def _mentions_me(self, message: Mapping[str, Any]) -> bool:
         text = str(message.get("content", "")).lstrip()

@@ -1,4 +1,4 @@
-"""The command handler on the events API: a thread beside the watcher's poll loop.
+"""The command handler on the events API (messages and reactions): a thread beside the watcher's poll loop.
 
 ``wyzepal_notifier.events`` registers the queue, long-polls, catches up after a
 queue expiry and backs off while the server is away; replies go out through
@@ -11,7 +11,7 @@ import threading
 from typing import Any, Optional
 
 from wyzepal_notifier import WyzePalError
-from wyzepal_notifier.events import call_on_each_message
+from wyzepal_notifier.events import Reaction, call_on_each_event
 
 from ..api import JenkinsAPI
 from ..integration import JenkinsIntegration
@@ -40,18 +40,23 @@ def listen(integration: JenkinsIntegration, api: JenkinsAPI, state: WatchState, 
                 handler = CommandHandler(integration, api, state, bot_email=profile["email"],
                                          bot_id=profile.get("user_id"), bot_name=profile.get("full_name", ""))
                 log.info("answering commands as %s", profile.get("full_name"))
-            call_on_each_message(integration.client, _replier(integration, handler), stop=stop)
+            call_on_each_event(integration.client, _replier(integration, handler), ["message", "reaction"], stop=stop)
         except WyzePalError as exc:
             log.error("chat commands paused: %s", exc)
             stop.wait(RETRY_WAIT)
 
 
 def _replier(integration: JenkinsIntegration, handler: CommandHandler):
-    def reply(message: dict[str, Any]) -> None:
+    """Messages get answers; reactions on an input's announcement answer the input."""
+    def reply(event: dict[str, Any]) -> None:
         try:
-            answer = handler.handle(message)
+            if event.get("type") == "message":
+                answer = handler.handle(event["message"])
+            else:
+                reaction = Reaction.from_event(event)
+                answer = handler.handle_reaction(reaction) if reaction is not None else None
         except Exception:  # one odd message must not stop the bot
-            log.exception("could not answer message %s", message.get("id"))
+            log.exception("could not answer event %s", event.get("id"))
             return
         if answer is not None:
             integration.send(answer)

@@ -15,7 +15,8 @@ from ..api.client import display_name
 QUESTION_LIMIT = 300
 
 
-def input_text(job: str, number: int, url: str, action: Mapping[str, Any], *, several: bool = False) -> str:
+def input_text(job: str, number: int, url: str, action: Mapping[str, Any], *, several: bool = False,
+               reactions: bool = False) -> str:
     label = f"{display_name(job)} #{number}"
     where = link(label, url) if url else bold(label)
     question = plain(truncate(" ".join(str(action.get("message") or "Proceed?").split()), QUESTION_LIMIT))
@@ -27,7 +28,8 @@ def input_text(job: str, number: int, url: str, action: Mapping[str, Any], *, se
         lines.append("Parameters:\n" + bullet_list(fields))
     command = f"{job} #{number}" + (f" {action.get('id')}" if several else "")
     lines.append(f"Answer with {inline_code('approve ' + command)} (add `NAME=value` to set a parameter) "
-                 f"or {inline_code('reject ' + command)}.")
+                 f"or {inline_code('reject ' + command)}" + (", or react with :check: or :cross_mark:" if reactions
+                                                             else "") + ".")
     return "\n".join(lines)
 
 

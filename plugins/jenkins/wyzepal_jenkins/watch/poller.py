@@ -123,6 +123,7 @@ class Poller:
             if number in known.started:
                 known.started.remove(number)
             known.inputs = [key for key in known.inputs if not key.startswith(f"{number}:")]
+            known.answered = [key for key in known.answered if not key.startswith(f"{number}:")]
         known.last = max(known.last, number)
 
     def _announce(self, name: str, known: JobState, number: int, history: list, report: PollReport) -> None:

@@ -32,8 +32,9 @@ class JobState:
     news_after_ms: Optional[int] = None
     #: The first failure whose culprits were written to (DIRECT_MESSAGE_BREAKERS): never twice.
     told: Optional[int] = None
-    #: Input steps announced, as "<build number>:<input id>".
+    #: Input steps announced and waiting, as "<build number>:<input id>"; those answered from chat.
     inputs: list[str] = field(default_factory=list)
+    answered: list[str] = field(default_factory=list)
 
 
 @dataclass
