@@ -4,6 +4,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 from wyzepal_notifier import Credentials, Message, RetryPolicy
@@ -124,12 +125,25 @@ def test_editing_turned_off_by_the_organisation_falls_back(devserver, spool_path
     devserver.set_realm(allow_message_editing=False)
     outbox = make_outbox(devserver, spool_path)
     outbox.put(Message.to_stream("general", "app", "v1"), handle="off")
-    outbox.edit("off", "v2")  # folded into the waiting post: nothing to refuse
     delivered(outbox)
-    outbox.edit("off", "v3")
+    outbox.edit("off", "v2")
     delivered(outbox).close()
-    assert [m["content"] for m in devserver.messages()] == ["v2", "v3"]
+    assert [m["content"] for m in devserver.messages()] == ["v1", "v2"]
     assert "turned off" in outbox.handle_state("off").refusals[-1].reason
+
+
+def test_an_edit_of_a_post_not_yet_being_sent_is_folded_into_it(spool_path):
+    spool = Spool(spool_path)
+    sender = spool.save_sender(Credentials("https://chat.example.com", BOT, KEY), "T", "1")
+    spool.append(sender, Message.to_stream("general", "app", "v1").checked(), handle="fold")
+    assert spool.append_operation(sender, "fold", "edit", {"content": "v2", "fallback": "follow_up"}) == 0
+    spool.append_operation(sender, "fold", "react", {"emoji": "check"})
+    spool.append_operation(sender, "fold", "edit", {"content": "v3", "fallback": "follow_up"})
+    rows = spool.claim("w", lease=30)
+    assert [(r.kind, r.message.content if r.message else r.args.get("content")) for r in rows] == [
+        ("post", "v2"), ("react", None), ("edit", "v3")]
+    assert spool.append_operation(sender, "fold", "edit", {"content": "v4", "fallback": "follow_up"}) > 0, \
+        "a row being sent is never changed under the sender"
 
 
 # -- reactions ------------------------------------------------------------------------------------
@@ -288,6 +302,7 @@ def test_handles_expire_after_their_time(devserver, spool_path):
     outbox = make_outbox(devserver, spool_path, handle_ttl=0.01)
     outbox.put(Message.to_stream("general", "t", "short-lived"), handle="brief")
     delivered(outbox)
+    time.sleep(0.05)  # past its 10 ms
     spool = Spool(spool_path)
     assert spool.forget_expired_handles() == 1
     spool.close()

@@ -135,6 +135,13 @@ def format_status(status: SpoolStatus, now: Optional[float] = None) -> str:
         lines.append(f"  oldest pending: queued {_ago(now - status.oldest_pending)} ago")
     if status.last_error:
         lines.append(f"  last error ({_ago(now - (status.last_error_at or now))} ago): {status.last_error}")
+    lines.append(f"  last hour: {status.delivered_last_hour} delivered, {status.rate_limited_last_hour} rate-limited "
+                 f"(429), {status.refused_last_hour} operations refused")
+    for refusal in status.refusals[:5]:
+        lines.append(f"  refused {refusal['operation']} of {refusal['handle']} ({_ago(now - refusal['at'])} ago): "
+                     f"{refusal['reason']}")
+    for alert in status.alerts[:5]:
+        lines.append(f"  alert told ({alert['name']}) {_ago(now - alert['at'])} ago")
     for dead in status.dead_messages:
         lines.append(f"  dead #{dead['id']} to {dead['to']}: {dead['reason']}")
     if status.dead > len(status.dead_messages):

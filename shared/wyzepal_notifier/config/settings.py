@@ -72,6 +72,10 @@ COMMON_FIELDS = [
     Field("WYZEPAL_INSECURE", bool, default=False, help="True skips TLS verification (never in production)"),
     Field("WYZEPAL_CERT_BUNDLE", str, help="path to a CA bundle for a private certificate authority"),
     Field("OUTBOX_PATH", str, help="where undelivered messages wait (a SQLite file)"),
+    Field("ALERTS_TO", str, expects="a channel, 'channel > topic' or an email address",
+          help="who hears of dead messages and old backlogs (off when unset)"),
+    Field("ALERT_BACKLOG_AFTER", float, default=900.0, expects="seconds",
+          help="a backlog whose oldest message waits longer than this is an alert"),
     Field("CONFIGURATIONS", list, default=None, check=_check_configurations,
           help="a list of dicts: description, enabled, conditions, settings"),
 ]

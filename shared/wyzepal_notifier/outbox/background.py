@@ -23,6 +23,7 @@ from ..errors import ConfigError
 from ..message import Message
 from ..version import __version__
 from . import detached
+from .alerts import alert_settings, tell_host
 from .contract import HandleOperations
 from .courier import DEFAULT_LEASE, Courier
 from .handles import DEFAULT_HANDLE_TTL, HandleState
@@ -62,9 +63,11 @@ class Outbox(HandleOperations):
     def __init__(self, path: os.PathLike | str, credentials: Optional[Credentials] = None, *,
                  client_name: str = "WyzePalIntegrations", client_version: str = __version__,
                  exit_timeout: Optional[float] = None, lease: float = DEFAULT_LEASE,
-                 courier_options: Optional[dict[str, Any]] = None, handle_ttl: float = DEFAULT_HANDLE_TTL) -> None:
+                 courier_options: Optional[dict[str, Any]] = None, handle_ttl: float = DEFAULT_HANDLE_TTL,
+                 alerts: Optional[dict[str, Any]] = None) -> None:
         self.path = Path(path)
         self.handle_ttl = handle_ttl
+        self.alerts = alerts
         self.credentials = credentials
         self.client_name = client_name
         self.client_version = client_version
@@ -79,8 +82,10 @@ class Outbox(HandleOperations):
     def _open(self) -> None:
         self._pid = os.getpid()
         self._spool = Spool(self.path, checkpoints=False)  # the worker's connection does them
-        self._sender_id = (self._spool.save_sender(self.credentials, self.client_name, self.client_version)
+        self._sender_id = (self._spool.save_sender(self.credentials, self.client_name, self.client_version,
+                                                   self.alerts)
                            if self.credentials is not None else None)
+        tell_host(self._spool, log)
         self._stopping = threading.Event()
         self._thread: Optional[threading.Thread] = None
         self._closed = False
@@ -93,6 +98,7 @@ class Outbox(HandleOperations):
         settings = integration.settings
         tool = integration.integration_id or "plugin"
         path = default_outbox_path(tool, configured=settings.get("OUTBOX_PATH"), config_path=settings.path)
+        options.setdefault("alerts", alert_settings(settings))
         options.setdefault("client_name", integration.user_agent_name())
         options.setdefault("client_version", integration.version)
         return open_with_fallback(tool, path, lambda place: cls(place, settings.credentials, **options))
@@ -181,6 +187,7 @@ class Outbox(HandleOperations):
                 log.warning("outbox worker still busy after %.1f s; undelivered messages stay in %s",
                             timeout, self.path)
         waiting = self._spool.pending_count() if hand_over else 0
+        tell_host(self._spool, log)
         self._closed = True
         self._spool.close()
         if waiting:

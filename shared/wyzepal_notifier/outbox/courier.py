@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Callable, Optional
 from ..client import RetryPolicy
 from ..client.retry import RateLimitGate
 from ..errors import APIError, MessageRejected, RateLimited, ServerUnreachable
+from .alerts import Alerter
 from .handles import POST
 from .operations import Operations, Unresolvable
 from .spool import Sender, Spool, SpooledMessage, worker_identity
@@ -82,6 +83,7 @@ class Courier:
         self.call_retry = call_retry
         self.concurrency = max(1, int(concurrency))
         self.operations = Operations(spool)
+        self.alerter = Alerter(spool)
         self._client_factory = client_factory or self._default_client
         self._local = threading.local()
         self._all_clients: list[Client] = []
@@ -154,6 +156,7 @@ class Courier:
         finally:
             if rows:
                 self.spool.release(self.worker)
+        self.alerter.after_round(something_died=result.dead > 0)
         return result
 
     def _thread_pool(self) -> ThreadPoolExecutor:
@@ -188,15 +191,16 @@ class Courier:
             self.spool.extend(self.worker, self.lease)
 
     def _deliver(self, row: SpooledMessage, held: set[int]) -> str:
+        client = self.client_for(row.sender_id)
+        met = client.answers_429
         try:
-            return self._send(row)
+            return self._send(row, client)
         except Interrupted:
             return "interrupted"  # untried as far as we know; the round's end releases it
         except RateLimited as exc:
             wait = exc.retry_after if exc.retry_after is not None else 1.0
             self.spool.hold_sender(row.sender_id, wait, failed=False)
             self.spool.retry_later(row, self.worker, str(exc), 0.0, count=False)
-            self.spool.count("rate_limited")
             held.add(row.sender_id)
             return "waiting"
         except Unresolvable as exc:
@@ -210,10 +214,12 @@ class Courier:
             self.spool.retry_later(row, self.worker, f"{type(exc).__name__}: {exc}",
                                    self._backoff(row.attempts))
             return "waiting"
+        finally:
+            if client.answers_429 != met:
+                self.spool.count("rate_limited", client.answers_429 - met)
 
-    def _send(self, row: SpooledMessage) -> str:
+    def _send(self, row: SpooledMessage, client: Client) -> str:
         """One row to the server: a post (its id recorded for its handle) or an operation."""
-        client = self.client_for(row.sender_id)
         if row.kind == POST:
             message = self.operations.destination(row)
             answer = client.send_message(message)

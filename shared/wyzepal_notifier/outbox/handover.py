@@ -16,6 +16,7 @@ from typing import Any, Callable, Optional
 
 from ..config import Settings
 from ..message import Message
+from .alerts import alert_settings, tell_host
 from .contract import HandleOperations
 from .detached import hand_over, start_worker
 from .handles import DEFAULT_HANDLE_TTL, HandleState
@@ -64,6 +65,7 @@ class HandOverOutbox(HandleOperations):
         spool = self._open()
         try:
             waiting = spool.pending_count()
+            tell_host(spool, log)  # what chat cannot carry shows on the hook's stderr
         finally:
             spool.close()
             self._spool = None
@@ -74,5 +76,6 @@ class HandOverOutbox(HandleOperations):
         if self._spool is None:
             self._spool = open_with_fallback(self.tool, self.path, Spool)
             self.path = self._spool.path
-            self._sender = self._spool.save_sender(self.settings.credentials, self.client_name, self.client_version)
+            self._sender = self._spool.save_sender(self.settings.credentials, self.client_name, self.client_version,
+                                                   alert_settings(self.settings))
         return self._spool

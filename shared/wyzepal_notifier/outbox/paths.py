@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 import os
 import stat
-import tempfile
 from pathlib import Path
 from typing import Callable, Mapping, Optional, TypeVar
 
@@ -87,6 +86,8 @@ def _usable_dir(folder: Path) -> bool:
 def private_temp_dir() -> Path:
     """``<tempdir>/wyzepal-integrations-<uid>``, refusing one another user planted."""
     uid = os.getuid() if hasattr(os, "getuid") else 0
+    import tempfile  # only for the fallback spool: not on every hook run
+
     folder = Path(tempfile.gettempdir()) / f"{STATE_FOLDER}-{uid}"
     folder.mkdir(mode=0o700, exist_ok=True)
     info = folder.lstat()

@@ -35,7 +35,7 @@ from ..errors import ConfigError
 from ..message import Message
 from .handles import DEFAULT_HANDLE_TTL, FORGET, POST, HandleInUse, HandleState, Refusal, check_handle, encode_args
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 PENDING, DEAD = "pending", "dead"
 #: Width of the buckets the delivery figures of ``outbox status`` are counted in.
 STATS_BUCKET = 60
@@ -100,9 +100,13 @@ CREATE TABLE IF NOT EXISTS refusals (
 CREATE INDEX IF NOT EXISTS refusals_by_handle ON refusals (handle, id);
 CREATE TABLE IF NOT EXISTS stats (bucket INTEGER NOT NULL, name TEXT NOT NULL, value INTEGER NOT NULL,
                                   PRIMARY KEY (bucket, name));
-CREATE TABLE IF NOT EXISTS alerts (name TEXT PRIMARY KEY, sent_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS alerts (name TEXT PRIMARY KEY, sent_at REAL NOT NULL, text TEXT);
 """
-_MIGRATIONS = {1: _SCHEMA, 2: _SCHEMA_2}
+#: Version 3: where a sender's alerts go (``ALERTS_TO``).
+_SCHEMA_3 = """
+ALTER TABLE senders ADD COLUMN alerts TEXT;
+"""
+_MIGRATIONS = {1: _SCHEMA, 2: _SCHEMA_2, 3: _SCHEMA_3}
 
 
 @dataclass(frozen=True)
@@ -147,6 +151,16 @@ class SpoolStatus:
     last_error: Optional[str]
     last_error_at: Optional[float]
     dead_messages: list[dict[str, Any]]
+    #: Seconds the oldest pending message has waited (None: nothing pending).
+    oldest_age: Optional[float] = None
+    #: Figures of the last hour: deliveries, 429s met, operations the server refused.
+    delivered_last_hour: int = 0
+    rate_limited_last_hour: int = 0
+    refused_last_hour: int = 0
+    #: Operations on handles the server did not allow, newest first: handle, operation, reason, at.
+    refusals: list[dict[str, Any]] = field(default_factory=list)
+    #: Alerts told (``ALERTS_TO`` in chat, or the host's log): name, when, how.
+    alerts: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -258,16 +272,18 @@ class Spool:
 
     # -- the producer side ---------------------------------------------------
 
-    def save_sender(self, credentials: Credentials, client_name: str, client_version: str) -> int:
-        """Record (or refresh) a sender's credentials; returns its id."""
+    def save_sender(self, credentials: Credentials, client_name: str, client_version: str,
+                    alerts: Optional[dict[str, Any]] = None) -> int:
+        """Record (or refresh) a sender's credentials and alert settings; returns its id."""
         with self.transaction() as db:
             db.execute(
-                "INSERT INTO senders (site, email, api_key, insecure, cert_bundle, client_name, client_version) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (site, email) DO UPDATE SET api_key = excluded.api_key, "
-                "insecure = excluded.insecure, cert_bundle = excluded.cert_bundle, "
-                "client_name = excluded.client_name, client_version = excluded.client_version",
+                "INSERT INTO senders (site, email, api_key, insecure, cert_bundle, client_name, client_version, "
+                "alerts) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (site, email) DO UPDATE SET "
+                "api_key = excluded.api_key, insecure = excluded.insecure, cert_bundle = excluded.cert_bundle, "
+                "client_name = excluded.client_name, client_version = excluded.client_version, "
+                "alerts = excluded.alerts",
                 (credentials.site, credentials.email, credentials.api_key, int(credentials.insecure),
-                 credentials.cert_bundle, client_name, client_version))
+                 credentials.cert_bundle, client_name, client_version, json.dumps(alerts) if alerts else None))
             row = db.execute("SELECT id FROM senders WHERE site = ? AND email = ?",
                              (credentials.site, credentials.email)).fetchone()
         return int(row[0])
@@ -399,6 +415,51 @@ class Spool:
                        "WHERE handle = ? ORDER BY id DESC LIMIT 20)", (row.handle or "", row.handle or ""))
             self._count(db, "refused")
 
+    # -- health and alerts ----------------------------------------------------------
+
+    def alerting_senders(self) -> list[tuple[int, Optional[dict[str, Any]]]]:
+        """Every sender with messages here, and its alert settings (None: it asked for none)."""
+        with self._lock:
+            rows = self._db.execute("SELECT id, alerts FROM senders WHERE id IN "
+                                    "(SELECT DISTINCT sender_id FROM messages)").fetchall()
+        return [(r[0], json.loads(r[1]) if r[1] else None) for r in rows]
+
+    def health(self, sender_id: int) -> dict[str, Any]:
+        """What the alerts look at: dead and pending counts (alerts themselves left out), oldest, last error."""
+        not_alert = "(args IS NULL OR args NOT LIKE '%\"alert\": true%')"
+        with self._lock:
+            db = self._db
+            dead, last_reason = db.execute(
+                f"SELECT COUNT(*), (SELECT last_error FROM messages WHERE sender_id = :s AND state = 'dead' "  # noqa: S608
+                f"AND {not_alert} ORDER BY failed_at DESC LIMIT 1) FROM messages WHERE sender_id = :s "
+                f"AND state = 'dead' AND {not_alert}", {"s": sender_id}).fetchone()
+            pending, oldest, last_error = db.execute(
+                "SELECT COUNT(*), MIN(created), (SELECT last_error FROM messages WHERE sender_id = :s AND "
+                "state = 'pending' AND last_error IS NOT NULL ORDER BY failed_at DESC LIMIT 1) FROM messages "
+                "WHERE sender_id = :s AND state = 'pending'", {"s": sender_id}).fetchone()
+            failing = db.execute("SELECT failures FROM senders WHERE id = ?", (sender_id,)).fetchone()
+        return {"dead": dead, "last_dead_reason": last_reason, "pending": pending, "oldest_pending": oldest,
+                "last_error": last_error, "failing": bool(failing and failing[0])}
+
+    def alert_due(self, name: str, repeat_after: float, text: str = "") -> bool:
+        """True (and recorded as told now) when ``name`` was not told within ``repeat_after`` seconds."""
+        now = time.time()
+        with self.transaction() as db:
+            row = db.execute("SELECT sent_at FROM alerts WHERE name = ?", (name,)).fetchone()
+            if row is not None and now - row[0] < repeat_after:
+                return False
+            db.execute("INSERT OR REPLACE INTO alerts (name, sent_at, text) VALUES (?, ?, ?)", (name, now, text))
+        return True
+
+    def append_alert(self, sender_id: int, message: Message) -> int:
+        """An alert is a post marked as one, so a dead alert is not alerted about again (no loops)."""
+        with self._lock:
+            cursor = self._db.execute("INSERT INTO messages (sender_id, key, body, created, args) "
+                                      "VALUES (?, ?, ?, ?, ?)", (sender_id, message.key,
+                                                                 message.checked().to_json(), time.time(),
+                                                                 encode_args({"alert": True})))
+        return int(cursor.lastrowid or 0)
+
     def handle_post_state(self, handle: str) -> Optional[str]:
         """'pending' or 'dead' while the handle's own post is still in the spool, else None."""
         with self._lock:
@@ -460,16 +521,16 @@ class Spool:
             db.execute("UPDATE senders SET failures = 0 WHERE id = ? AND failures != 0", (row.sender_id,))
 
     @staticmethod
-    def _count(db: sqlite3.Connection, name: str) -> None:
-        """One more ``name`` in this minute's bucket (the figures ``outbox status`` gives per hour)."""
+    def _count(db: sqlite3.Connection, name: str, n: int = 1) -> None:
+        """``n`` more ``name`` in this minute's bucket (the figures ``outbox status`` gives per hour)."""
         bucket = int(time.time() // STATS_BUCKET)
-        db.execute("INSERT INTO stats (bucket, name, value) VALUES (?, ?, 1) "
-                   "ON CONFLICT (bucket, name) DO UPDATE SET value = value + 1", (bucket, name))
+        db.execute("INSERT INTO stats (bucket, name, value) VALUES (?, ?, ?) "
+                   "ON CONFLICT (bucket, name) DO UPDATE SET value = value + excluded.value", (bucket, name, n))
 
-    def count(self, name: str) -> None:
-        """Count an event of delivery (a 429, say) for the hourly figures."""
+    def count(self, name: str, n: int = 1) -> None:
+        """Count events of delivery (429 answers, say) for the hourly figures."""
         with self.transaction() as db:
-            self._count(db, name)
+            self._count(db, name, n)
             db.execute("DELETE FROM stats WHERE bucket < ?", (int(time.time() // STATS_BUCKET) - 24 * 60,))
 
     def figures(self, seconds: float = 3600.0) -> dict[str, int]:
@@ -573,12 +634,22 @@ class Spool:
                               "ORDER BY failed_at DESC LIMIT 1").fetchone()
             dead_rows = db.execute("SELECT id, kind, handle, body, last_error, failed_at, attempts FROM messages "
                                    "WHERE state = 'dead' ORDER BY id LIMIT ?", (dead_limit,)).fetchall()
+            refusals = db.execute("SELECT handle, operation, reason, at FROM refusals ORDER BY id DESC LIMIT ?",
+                                  (dead_limit,)).fetchall()
+            alerts = db.execute("SELECT name, sent_at FROM alerts ORDER BY sent_at DESC LIMIT ?",
+                                (dead_limit,)).fetchall()
+        figures = self.figures()
         return SpoolStatus(
             path=str(self.path), pending=pending, in_flight=in_flight, waiting=waiting, dead=dead,
             delivered=int(delivered[0]) if delivered else 0, oldest_pending=oldest,
             last_error=last[0] if last else None, last_error_at=last[1] if last else None,
             dead_messages=[{"id": r[0], "to": describe_row(r[1], r[2], r[3]), "reason": r[4],
-                            "failed_at": r[5], "attempts": r[6]} for r in dead_rows])
+                            "failed_at": r[5], "attempts": r[6]} for r in dead_rows],
+            oldest_age=None if oldest is None else max(0.0, now - oldest),
+            delivered_last_hour=figures.get("delivered", 0), rate_limited_last_hour=figures.get("rate_limited", 0),
+            refused_last_hour=figures.get("refused", 0),
+            refusals=[{"handle": r[0], "operation": r[1], "reason": r[2], "at": r[3]} for r in refusals],
+            alerts=[{"name": r[0].split(":", 1)[-1], "at": r[1]} for r in alerts])
 
     def requeue_dead(self, ids: Sequence[int] = (), *, sender_id: Optional[int] = None) -> int:
         """Dead rows (all, or those named) become pending again, to be tried at once.
