@@ -46,8 +46,9 @@ def italic(text: str) -> str:
 def link(text: str, url: str) -> str:
     """A link whose label and address cannot end the link early or hold live syntax.
 
-    Only ``http``/``https`` addresses become links: anything else (``javascript:``,
-    ``data:``, a relative path) leaves the label as text, or the address as code.
+    Only ``http``/``https`` addresses (and paths from the root) become links:
+    anything else (``javascript:``, ``data:``, ``file:``) leaves the label as
+    text, or the address as code.
     """
     target = safe_url(url)
     if target is None:
@@ -61,13 +62,17 @@ def safe_url(url: str) -> Optional[str]:
 
     ``*``, ``(``, ``)``, ``[``, ``]``, ``<``, ``>``, backticks, ``$`` and spaces are
     encoded: ``https://ci/@**all**`` must not ping, ``)`` must not end the link.
+    A path from the root (``/ticket/1``, a host tool without its base URL) is
+    kept, as Zulip keeps it: it can only lead to the chat server itself.
     """
     url = clean_name(url or "").strip()
     try:
-        scheme = urlsplit(url).scheme.lower()
+        parts = urlsplit(url)
     except ValueError:
         return None
-    if scheme not in ("http", "https") or len(url) <= len(scheme) + 3:
+    scheme = parts.scheme.lower()
+    root_path = not scheme and not parts.netloc and url.startswith("/") and not url.startswith("//")
+    if not root_path and (scheme not in ("http", "https") or not parts.netloc):
         return None
     return url_quote(url, safe=_URL_SAFE)
 
