@@ -32,7 +32,20 @@ def machine_names() -> FrozenSet[str]:
             names.update(socket.gethostbyname_ex(name)[2])
         except OSError:
             continue
+    names.add(_outgoing_address())
     return frozenset(n.lower() for n in names if n)
+
+
+def _outgoing_address() -> str:
+    """The address other machines most likely reach this one at (a UDP "connect" sends nothing)."""
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        probe.connect(("10.255.255.255", 1))
+        return str(probe.getsockname()[0])
+    except OSError:
+        return ""
+    finally:
+        probe.close()
 
 
 def allowed_names(bind_host: str, extra: Iterable[str] = ()) -> FrozenSet[str]:
