@@ -59,10 +59,14 @@ class Message:
             raise MessageRejected("message has neither a channel nor direct recipients")
         if self.stream and not (self.topic or "").strip():
             raise MessageRejected(f"message to channel {self.stream!r} has no topic")
+        topic = shorten_topic(self.topic) if self.topic else self.topic
+        if self.stream and not topic:
+            raise MessageRejected(f"message to channel {self.stream!r} has a topic of invisible characters only"
+                                  f" ({self.topic!r}); give it a visible topic")
         return replace(
             self,
             stream=clean_content(self.stream) if self.stream else self.stream,
-            topic=shorten_topic(self.topic) if self.topic else self.topic,
+            topic=topic,
             content=shorten_content(clean_content(self.content)),
         )
 

@@ -17,6 +17,7 @@ tables can be run against older code.
 """
 from __future__ import annotations
 
+import json
 import re
 import sys
 import unicodedata
@@ -25,7 +26,7 @@ from typing import Callable, Optional
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from wyzepal_notifier import Message
+from wyzepal_notifier import Message, MessageRejected
 from wyzepal_notifier.devserver.markdown import render
 from wyzepal_notifier.formatting import (
     bold,
@@ -224,11 +225,12 @@ INVISIBLES = ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u206
 HOSTILE_TOPICS = [f"build {c}fixed{c}" for c in CONTROLS + INVISIBLES]
 HOSTILE_TOPICS += ["\x1b[31mFAILED\x1b[0m job", "r12\r\nnext line", "\u202etxt.exe", "tab\tand\nnewline"]
 HOSTILE_BODIES = [f"log line {c} end" for c in CONTROLS] + ["\x1b[1;31merror\x1b[0m", "a\r\nb\rc", "nul\x00nul"]
+HOSTILE_BODIES += [b"caf\xe9 \xff".decode("utf-8", "surrogateescape"), "lone \ud800 surrogate"]
 _FORBIDDEN_IN_TOPIC = set(CONTROLS + INVISIBLES + ["\n", "\t", "\r"])
 
 
 def _bad_content_char(ch: str) -> bool:
-    return unicodedata.category(ch) == "Cc" and ch not in "\n\t"
+    return unicodedata.category(ch) in ("Cc", "Cs") and ch not in "\n\t"
 
 
 def check_topic(checked: Callable[[Message], Message], topic: str) -> None:
@@ -242,6 +244,7 @@ def check_topic(checked: Callable[[Message], Message], topic: str) -> None:
 def check_body(checked: Callable[[Message], Message], body: str) -> None:
     msg = checked(Message.to_stream("ci\x00", "t", body))
     assert not any(_bad_content_char(ch) for ch in msg.content + (msg.stream or "")), repr(msg.content)
+    json.dumps(msg.to_params()).encode("utf-8")  # what the client sends can be sent
     assert checked(msg) == msg
 
 
@@ -271,6 +274,12 @@ def check_name(helper: Callable[[str], str], ch: str) -> None:
 @pytest.mark.parametrize("helper,ch", NAME_CASES, ids=[f"{h}:{c!r}" for h, c in NAME_CASES])
 def test_names_and_link_texts_lose_invisible_characters(helper, ch):
     check_name(NAME_HELPERS[helper], ch)
+
+
+@pytest.mark.parametrize("topic", ["\u200b", "\u202e\u202c", "\ufeff \u2060"])
+def test_a_topic_of_invisible_characters_only_is_refused_clearly(topic):
+    with pytest.raises(MessageRejected, match="invisible characters only"):
+        Message.to_stream("ci", topic, "body").checked()
 
 
 def test_prose_keeps_its_zero_width_neutraliser():

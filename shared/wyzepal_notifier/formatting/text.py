@@ -14,15 +14,16 @@ import re
 
 #: What a control character becomes: visible, and accepted by every server.
 REPLACEMENT = "\ufffd"
-# C0 controls except tab and newline, DEL, and C1 controls.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0 controls except tab and newline, DEL, C1 controls, and lone surrogates (bytes a
+# host decoded with ``surrogateescape``: no UTF-8 request body can carry them).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 # Bidi embeddings, overrides and isolates; zero-width space, joiner, non-joiner,
 # word joiner and the byte-order mark.
 _INVISIBLE = re.compile(r"[\u202a-\u202e\u2066-\u2069\u200b-\u200d\u2060\ufeff]")
 
 
 def clean_content(text: str) -> str:
-    """Line ends made ``\\n``; other control characters (NUL included) replaced."""
+    """Line ends made ``\\n``; other control characters (NUL included) and lone surrogates replaced."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return _CONTROL.sub(REPLACEMENT, text)
 
