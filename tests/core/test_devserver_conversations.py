@@ -692,3 +692,73 @@ def test_control_api_changes_the_feature_level(server):
     data = ok(requests.post(f"{server.site}/devserver/realm", json={"zulip_feature_level": 316}, timeout=5))
     assert data["zulip_feature_level"] == 316 and "can_resolve_topics_group" not in data["realm"]
     assert register(server)["zulip_feature_level"] == 316
+
+
+# --- more of Zulip's details ----------------------------------------------------------------------------
+
+
+def test_moving_to_another_channel_while_resolving_notifies_the_new_channel(server, thread):
+    ci = server.store.stream_by_name("ci").stream_id
+    ok(patch(server, thread[0], stream_id=ci, topic=RESOLVED + "build", propagate_mode="change_all"))
+    bot_id = server.store.user_by_email(BOT[0]).user_id
+    contents = topic_contents(server, "ci", RESOLVED + "build")
+    assert contents[:3] == ["m0", "m1", "m2"]
+    assert contents[3] == f"@_**Test Bot|{bot_id}** has marked this topic as resolved."
+    assert contents[4].startswith("This topic was moved here from #**general>build**")  # a channel move is news
+
+
+def test_direct_message_edits_reach_only_its_participants(server):
+    alice = register(server, auth=ALICE, event_types=["update_message"])["queue_id"]
+    admin = register(server, auth=ADMIN, event_types=["update_message"])["queue_id"]
+    private = ok(server_dm(server))["id"]
+    ok(patch(server, private, content="psst, edited"))
+    [event] = events(server, alice, auth=ALICE)
+    assert event["content"] == "psst, edited" and "stream_id" not in event and "stream_name" not in event
+    assert events(server, admin, auth=ADMIN) == []
+
+
+def test_update_events_show_the_empty_topic_as_the_client_can(server, thread):
+    capable = register(server, event_types=["update_message"], client_capabilities={"empty_topic_name": True})
+    legacy = register(server, event_types=["update_message"])
+    ok(patch(server, thread[0], topic="", send_notification_to_new_thread=False))
+    assert events(server, capable["queue_id"])[0]["subject"] == ""
+    assert events(server, legacy["queue_id"])[0]["subject"] == "general chat"
+
+
+def test_before_level_365_last_edit_timestamp_counts_moves(devserver_factory):
+    server = devserver_factory(feature_level=364)
+    message_id = say(server)
+    ok(patch(server, message_id, topic="moved"))
+    view = get(server, message_id)
+    assert view["last_edit_timestamp"] == view["edit_history"][0]["timestamp"]
+    assert "last_moved_timestamp" not in view
+
+
+@pytest.mark.parametrize("level, has_user", [(372, True), (330, False), (327, True)])
+def test_reaction_events_carry_the_deprecated_user_object_where_the_level_had_it(devserver_factory, level, has_user):
+    server = devserver_factory(feature_level=level)
+    message_id = say(server)
+    queue = register(server, event_types=["reaction"])["queue_id"]
+    ok(api(server, "POST", f"messages/{message_id}/reactions", data={"emoji_name": "tada"}))
+    [event] = events(server, queue)
+    assert ("user" in event) is has_user
+    if has_user:
+        assert event["user"]["email"] == BOT[0]
+
+
+def test_system_groups_nest_by_role(server):
+    groups = {g["name"]: g for g in register(server, fetch_event_types=["realm_user_groups"])["realm_user_groups"]}
+    by_id = {g["id"]: g for g in groups.values()}
+
+    def everyone_in(name):
+        group = groups[name]
+        found = set(group["members"])
+        for sub in group["direct_subgroup_ids"]:
+            found |= everyone_in(by_id[sub]["name"])
+        return found
+
+    ids = {email: server.store.user_by_email(email).user_id for email in (BOT[0], ALICE[0], ADMIN[0])}
+    assert everyone_in("role:everyone") == set(ids.values())
+    assert everyone_in("role:members") == set(ids.values())
+    assert everyone_in("role:moderators") == {ids[ADMIN[0]]}
+    assert everyone_in("role:nobody") == set()
