@@ -1,7 +1,6 @@
 """Typed settings: declared once with type, default, choices and help (as Trac's Options)."""
 from __future__ import annotations
 
-import difflib
 import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
@@ -134,6 +133,8 @@ class Schema:
         for name in values:
             if name in self._by_name:
                 continue
+            import difflib  # only when a config has a typo: not on every hook run
+
             close = difflib.get_close_matches(name, list(self._by_name), n=1, cutoff=0.6)
             hint = f"; did you mean {close[0]}?" if close else ""
             warnings.warn(f"{path}: unknown setting {name}{hint}", UnknownSettingWarning, stacklevel=3)

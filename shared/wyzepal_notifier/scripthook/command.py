@@ -7,7 +7,6 @@ the usual system folders, and are asked for UTF-8 output.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from typing import Mapping, Optional, Sequence
 
@@ -31,11 +30,20 @@ def find_program(name: str, configured: Optional[str] = None, *, setting: str = 
                           fix=f"give the full path of {name}, e.g. /usr/bin/{name}")
     env = os.environ if env is None else env
     search = os.pathsep.join(filter(None, [env.get("PATH", ""), *SYSTEM_FOLDERS]))
-    found = shutil.which(name, path=search)
+    found = _which(name, search)
     if found is None:
         hint = f"set {setting} in the config to its full path" if setting else f"install {name}"
         raise HostCommandError(f"{name} was not found in PATH or {', '.join(SYSTEM_FOLDERS)}; {hint}")
     return found
+
+
+def _which(name: str, search: str) -> Optional[str]:
+    """``shutil.which`` for a plain name, without importing shutil (and its archive modules) on every hook run."""
+    for folder in search.split(os.pathsep):
+        candidate = os.path.join(folder, name)
+        if folder and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    return None
 
 
 def run_program(argv: Sequence[str], *, cwd: Optional[str] = None, stdin: Optional[str] = None,
