@@ -405,6 +405,12 @@ def own_user_rate_limited(api):
     return api.call("GET", "/users/me")
 
 
+@case("GET", "/users/me", 429)
+def own_user_rate_limited_by_an_injected_fault(api):
+    api.server.faults.fail_next(1, status=429, path="/api/v1/users/me", retry_after=0.5)
+    return api.call("GET", "/users/me")
+
+
 # --- the tests --------------------------------------------------------------------------------------
 @pytest.fixture
 def api(devserver_factory):

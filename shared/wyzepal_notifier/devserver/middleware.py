@@ -143,12 +143,13 @@ def failure_response(fault: Fault) -> web.Response:
     if fault.body is not None:
         return web.Response(status=fault.status, text=fault.body, content_type="text/html")
     if fault.status == 429:
-        retry = fault.retry_after if fault.retry_after is not None else 1
+        # Whole seconds in header and body alike: the spec's RateLimitedError says integer.
+        retry = max(0, math.ceil(fault.retry_after if fault.retry_after is not None else 1))
         return json_error(
             "API usage exceeded rate limit",
             "RATE_LIMIT_HIT",
             429,
-            headers={"Retry-After": str(max(0, math.ceil(retry)))},
+            headers={"Retry-After": str(retry)},
             **{"retry-after": retry},
         )
     if fault.status == 401:
