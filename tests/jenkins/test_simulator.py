@@ -118,3 +118,25 @@ def test_credentials_in_the_jenkins_address_never_reach_error_text(jenkins_sim):
         api.jobs()
     for error in (unavailable, missing, down):
         assert secret not in str(error.value) and jenkins_sim.url in str(error.value)
+
+
+def test_stop_stages_inputs_and_the_progressive_log_as_jenkins_serves_them(server, jenkins_sim):
+    from devtools.jenkins_simulator.builds import InputStep, Stage
+
+    sim = jenkins_sim.jenkins
+    build = sim.start_build("a/b/c/deep")
+    build.stages = [Stage("Build"), Stage("Ship", "PAUSED_PENDING_INPUT")]
+    build.inputs = [InputStep("Ship", "Ship it?", submitter="bob")]
+    base = jenkins_sim.url + "job/a/job/b/job/c/job/deep/1/"
+    describe = requests.get(base + "wfapi/describe", auth=ALICE, timeout=5).json()
+    assert describe["status"] == "PAUSED_PENDING_INPUT" and [s["name"] for s in describe["stages"]] == ["Build", "Ship"]
+    [pending] = requests.get(base + "wfapi/pendingInputActions", auth=ALICE, timeout=5).json()
+    assert (pending["id"], pending["message"], pending["abortUrl"]) == ("Ship", "Ship it?",
+                                                                        "/job/a/job/b/job/c/job/deep/1/input/Ship/abort")
+    crumb = {"Jenkins-Crumb": sim.crumb}
+    refused = requests.post(base + "input/Ship/proceedEmpty", auth=ALICE, headers=crumb, timeout=5)
+    assert refused.status_code == 403 and "bob" in refused.text  # not in the input's submitter list
+    server.stop_build("a/b/c/deep", 1)  # python-jenkins' own call
+    assert build.result == "ABORTED" and build.inputs[0].outcome[0] == "abort"
+    tail = requests.get(base + "logText/progressiveText?start=4", auth=ALICE, timeout=5)
+    assert tail.headers["X-Text-Size"] == str(len(build.log.encode())) and tail.text == build.log[4:]

@@ -154,7 +154,8 @@ def test_a_corrupt_state_file_is_set_aside(jenkins_sim, write_config, devserver,
     assert json.loads((tmp_path / "state.json").read_text())["jobs"] == {"app": {"last": 0, "pending": [],
                                                                                  "started": [],
                                                                                  "news_after_ms": None,
-                                                                                 "told": None, "inputs": []}}
+                                                                                 "told": None, "inputs": [],
+                                                                                 "answered": []}}
 
 
 def test_bad_config_stops_the_watcher_with_a_clear_error(write_config, capfd):
