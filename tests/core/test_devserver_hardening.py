@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import re
 import signal
 import socket
@@ -243,9 +244,11 @@ def test_the_banner_says_how_to_read_what_arrived(started):
 # --- the demo ---------------------------------------------------------------------------------------
 
 
-def _demo(*argv, until="keeping"):
+def _demo(*argv, until="keeping", state=None):
+    env = dict(os.environ, XDG_STATE_HOME=str(state)) if state else None  # a fresh outbox of its own
     process = subprocess.Popen(
         [sys.executable, "-m", "wyzepal_notifier", "demo", *argv],
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -268,7 +271,7 @@ def test_demo_keep_hint_names_the_running_servers_key_and_port_and_it_works(tmp_
         "WYZEPAL_USER = 'git-bot@example.com'\nWYZEPAL_API_KEY = 'g' * 32\nSTREAM_FOR_NOTIFICATIONS = 'commits'\n"
     )
     config.chmod(0o600)
-    process, output = _demo("--keep", "--config", str(config))
+    process, output = _demo("--keep", "--config", str(config), state=tmp_path / "state")
     try:
         match = re.search(r"curl -u (\S+):(\S+) '(http://127\.0\.0\.1:\d+)/api/v1/messages\?([^']*)'", output)
         assert match, output
@@ -288,8 +291,8 @@ def test_demo_keep_hint_names_the_running_servers_key_and_port_and_it_works(tmp_
         process.stderr.close()
 
 
-def test_demo_without_keep_says_how_to_look():
-    process, output = _demo(until="--keep")
+def test_demo_without_keep_says_how_to_look(tmp_path):
+    process, output = _demo(until="--keep", state=tmp_path)
     process.wait(timeout=60)
     process.stdout.close()
     process.stderr.close()
