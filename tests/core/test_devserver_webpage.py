@@ -182,6 +182,8 @@ class _Transport:
 @pytest.mark.parametrize("peer, host, origin, allowed", [
     ("127.0.0.1", "127.0.0.1:9991", None, True),
     ("::1", "[::1]:9991", "http://[::1]:9991", True),
+    ("::ffff:127.0.0.1", "127.0.0.1:9991", None, True),  # IPv4 client of a server bound to ::
+    ("::ffff:10.0.0.5", "127.0.0.1:9991", None, False),
     ("127.0.0.1", "localhost:9991", "http://localhost:9991", True),
     ("192.168.1.20", "127.0.0.1:9991", None, False),  # another machine, even with a loopback Host
     ("127.0.0.1", "devbox.example:9991", None, False),  # a name a DNS-rebinding page would send

@@ -200,8 +200,9 @@ class Contract:
     def spec_path(self, route: str) -> Optional[str]:
         """The spec's path for a dev server route (``/api/v1/messages/{id}``), or None.
 
-        Parameter names may differ; with two candidates (``/users/{email}`` and
-        ``/users/{user_id}``) the one with the same name wins.
+        Parameter names may differ from the spec's when only one spec path has
+        that shape; where two do (``/users/{email}``, ``/users/{user_id}``) only the
+        spec's own name matches.
         """
         if not route.startswith(API_PREFIX):
             return None

@@ -70,10 +70,13 @@ def refusal(request: web.Request) -> Optional[web.Response]:
 
 
 def _is_loopback(address: Optional[str]) -> bool:
+    """127.0.0.0/8 or ::1, also as ``::ffff:127.0.0.1`` (an IPv4 client of a server bound to ``::``)."""
     try:
-        return address is not None and ipaddress.ip_address(address.split("%")[0]).is_loopback
+        ip = ipaddress.ip_address((address or "").split("%")[0])
     except ValueError:
         return False
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return (mapped or ip).is_loopback
 
 
 def _local_port(request: web.Request) -> Optional[int]:
