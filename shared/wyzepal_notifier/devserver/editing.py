@@ -181,14 +181,11 @@ class MessageEditor:
     def _resolution(self, old: str, new: str, raw_new: str) -> Tuple[bool, bool]:
         """Whether the edit marks the topic (un)resolved, by the served level's rules."""
         prefix = RESOLVED_TOPIC_PREFIX
+        adds = new.startswith(prefix) and not old.startswith(prefix)
+        drops = old.startswith(prefix) and not new.startswith(prefix)
         if self.realm.feature_level < LEVEL_RESOLVE_GROUP:
-            # Older servers: any edit toggling the prefix counts (notices only).
-            return new.startswith(prefix) and not old.startswith(prefix), old.startswith(prefix) and not new.startswith(
-                prefix
-            )
-        resolved = new.startswith(prefix) and not old.startswith(prefix) and raw_new.strip()[len(prefix) :] == old
-        unresolved = old.startswith(prefix) and not new.startswith(prefix) and old.lstrip(prefix) == new
-        return resolved, unresolved
+            return adds, drops  # older servers: any edit toggling the prefix (it only decided the notice)
+        return adds and raw_new.strip()[len(prefix) :] == old, drops and old.lstrip(prefix) == new
 
     def _check_move_permissions(self, user: User, move: _Move, propagate_mode: str, now: int) -> None:
         realm, policy = self.realm, self.realm.policy
