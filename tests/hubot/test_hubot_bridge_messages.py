@@ -34,7 +34,8 @@ def test_a_mention_of_the_bot_becomes_hubots_name(bridge, server):
     assert line["text"] == "@Hubot ping"
     assert line["room"] == "stream:general topic:greetings"
     assert (line["stream"], line["topic"], line["direct"], line["mentioned"]) == ("general", "greetings", False, True)
-    assert line["user"] == {"id": alice_of(server).user_id, "name": "Alice Liddell", "email": ALICE["email"]}
+    assert line["user"] == {"id": alice_of(server).user_id, "name": "Alice Liddell", "email": ALICE["email"],
+                            "bot": False}
 
 
 def test_a_mention_with_the_bots_id_also_counts(bridge, server):

@@ -11,7 +11,7 @@ ROOMS = [
     ("stream:c%2B%2B topic:a%3Ab%25", ChannelRoom("c++", "a:b%")),
     ("channel:general topic:x", ChannelRoom("general", "x")),
     ("stream:general", ChannelRoom("general", None)),
-    ("stream:general topic:", ChannelRoom("general", None)),
+    ("stream:general topic:", ChannelRoom("general", "")),  # the empty topic ("general chat")
     ("general", ChannelRoom("general", None)),
     ("#general", ChannelRoom("general", None)),
     ("dm:alice@example.com", DirectRoom(("alice@example.com",))),

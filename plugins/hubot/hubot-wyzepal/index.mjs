@@ -7,6 +7,7 @@ import { optionsFromEnv } from './src/options.mjs'
 
 export { WyzePalAdapter }
 export { BridgeProcess } from './src/BridgeProcess.mjs'
+export { ReactionMessage } from './src/ReactionMessage.mjs'
 
 export default {
   use (robot) {

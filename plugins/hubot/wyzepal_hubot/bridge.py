@@ -1,10 +1,11 @@
-"""The bridge: WyzePal events in as ``message`` lines, Hubot's requests out as messages.
+"""The bridge: WyzePal events in as ``message``, ``reaction`` and ``update`` lines, Hubot's requests out.
 
 Three threads and one stop event: the event stream (library) writes ``message``
 lines, the stdin reader turns request lines into queued answers, and the
 delivery worker sends them in order. End of stdin (Hubot stopped), SIGTERM or
 Ctrl-C set the stop event; the bridge then deletes its queue, sends what it can
-within a few seconds and exits.
+within a few seconds and exits. What bots (other than this one) say or do is not
+passed on unless IGNORE_BOTS is off: two bots answering each other never stop.
 """
 from __future__ import annotations
 
@@ -16,15 +17,21 @@ from dataclasses import replace
 from typing import Any, Optional, TextIO
 
 from wyzepal_notifier import Client, RetryPolicy
+from wyzepal_notifier.client.rules import EMPTY_TOPIC_FEATURE_LEVEL
 from wyzepal_notifier.errors import WyzePalError
-from wyzepal_notifier.events import EventStream, Stopped
+from wyzepal_notifier.events import EventStream, MessageUpdate, Reaction, Stopped
 from wyzepal_notifier.events.interruptible import InterruptibleCaller, sleep_unless_stopped
 
 from .delivery import Delivery
-from .inbound import Addressing, message_line
+from .directory import LOOKUP_RETRY, Directory
+from .inbound import Addressing, message_line, reaction_line, update_line
 from .integration import HubotIntegration
-from .outbound import Defaults, messages_for
+from .outbound import Defaults, work_for
 from .protocol import BadLine, LineWriter, Person, parse_request
+from .rooms import ChannelRoom
+
+#: What the bridge listens to: messages, reactions, and edits and moves of messages.
+EVENT_TYPES = ["message", "reaction", "update_message"]
 
 log = logging.getLogger("wyzepal_hubot.bridge")
 
@@ -53,7 +60,9 @@ class Bridge:
                                  bool(settings["ALLOW_WILDCARD_MENTIONS"]))
         self.events_client = self._client(Client)
         self.delivery = Delivery(self._client(Client), self.writer)
+        self.ignore_bots = bool(settings["IGNORE_BOTS"])
         self.addressing: Optional[Addressing] = None
+        self.directory: Optional[Directory] = None
         self.stream: Optional[EventStream] = None
         self.failure: Optional[BaseException] = None
         self._listener: Optional[threading.Thread] = None
@@ -73,7 +82,9 @@ class Bridge:
         try:
             bot = self._who_am_i()
             self.addressing = Addressing(bot, self.robot_name, self.robot_alias)
+            self.directory = Directory(self.events_client, bot.email)
             self._announce_users()
+            self._learn_rules()
             self.delivery.start()
             self._listener.start()
             self.stop_event.wait()
@@ -111,18 +122,27 @@ class Bridge:
             caller.close()
 
     def _announce_users(self) -> None:
+        assert self.directory is not None
+        people = self.directory.load()
+        if people:
+            self.writer.users(people)
+
+    def _learn_rules(self) -> None:
+        """The realm's name for the empty topic (and whether it has one), for answers said there."""
         try:
-            members = self.events_client.call("GET", "users").get("members", [])
+            rules = self.events_client.get_realm_settings(retry=LOOKUP_RETRY)
         except WyzePalError as exc:
-            log.warning("the list of users is not available (%s); Hubot learns people as they speak", exc)
+            log.info("the organisation's settings are not available (%s); the empty topic is 'general chat'", exc)
             return
-        self.writer.users(Person(m.get("user_id"), m.get("full_name", ""), m.get("email", ""))
-                          for m in members if m.get("is_active", True))
+        empty = rules.empty_topic_display_name if rules.empty_topic_allowed else None
+        self.defaults = replace(self.defaults, empty_topic=empty)
 
     def _on_register(self, state: dict[str, Any]) -> None:
         self.defaults = replace(self.defaults,
                                 max_content=int(state.get("max_message_length") or self.defaults.max_content),
                                 max_topic=int(state.get("max_topic_length") or self.defaults.max_topic))
+        if int(state.get("zulip_feature_level") or 0) < EMPTY_TOPIC_FEATURE_LEVEL:
+            self.defaults = replace(self.defaults, empty_topic=None)
         if self.stream is not None and self.stream.registrations == 0:
             assert self.addressing is not None
             self.writer.ready(self.addressing.bot, self.events_client.site, state.get("max_message_id"))
@@ -134,13 +154,15 @@ class Bridge:
 
     def _listen(self) -> None:
         settings = self.integration.settings
-        self.stream = EventStream(self.events_client, ["message"], stop=self.stop_event,
+        self.stream = EventStream(self.events_client, EVENT_TYPES, stop=self.stop_event,
                                   all_public_streams=bool(settings["ALL_PUBLIC_STREAMS"]),
                                   on_register=self._on_register, resume_after=self.resume_after)
+        handlers = {"message": self._hear, "reaction": self._hear_reaction, "update_message": self._hear_update}
         try:
             for event in self.stream:
-                if event.get("type") == "message":
-                    self._hear(event)
+                handler = handlers.get(str(event.get("type")))
+                if handler is not None:
+                    handler(event)
         except BaseException as exc:  # a refusal for good: the bridge exits and the adapter restarts it
             if not self.stop_event.is_set():
                 log.error("listening stopped: %s", exc)
@@ -149,11 +171,61 @@ class Bridge:
             self.stop_event.set()
 
     def _hear(self, event: dict[str, Any]) -> None:
-        assert self.addressing is not None
-        line = message_line(event["message"], event.get("flags") or [], self.addressing)
+        assert self.addressing is not None and self.directory is not None
+        message = event["message"]
+        sender = self.directory.saw(message).sender
+        if self._ignored(sender, f"message {message.get('id')}"):
+            return
+        line = message_line(message, event.get("flags") or [], self.addressing, sender)
         if line is not None:
             log.debug("heard message %s in %s", line["id"], line["room"])
-        if line is not None and not self.writer.message(**line):
+            self._tell(self.writer.message(**line))
+
+    def _hear_reaction(self, event: dict[str, Any]) -> None:
+        assert self.directory is not None
+        reaction = Reaction.from_event(event)
+        if reaction is None:
+            return
+        user = self.directory.person(reaction.user_id, reaction.full_name, reaction.email)
+        if self._ignored(user, f"reaction to {reaction.message_id}"):
+            return
+        seen = self.directory.where(reaction.message_id)
+        log.debug("heard reaction %s %s on %d", reaction.op, reaction.emoji_name, reaction.message_id)
+        self._tell(self.writer.reaction(**reaction_line(reaction, user, seen.room if seen else None,
+                                                        seen.sender if seen else None)))
+
+    def _hear_update(self, event: dict[str, Any]) -> None:
+        assert self.directory is not None
+        update = MessageUpdate.from_event(event)
+        if update is None or update.rendering_only or update.user_id is None:
+            return  # a link preview the server rendered, not something a person did
+        user = self.directory.person(update.user_id)
+        stream = event.get("stream_name")
+        old_room = ChannelRoom(stream, update.orig_topic) if stream and update.orig_topic is not None else None
+        if update.topic_changed or update.channel_changed:
+            room = self.directory.room_after_move(stream, update.topic, update.message_id, update.channel_changed)
+            if room is not None:
+                self.directory.moved(update.message_ids, room)
+        else:
+            seen = self.directory.where(update.message_id)
+            room = seen.room if seen else None
+            old_room = None
+        if self._ignored(user, f"edit of {update.message_id}"):
+            return
+        self._tell(self.writer.update(**update_line(update, user, room, old_room)))
+
+    def _ignored(self, person: Person, what: str) -> bool:
+        """The bot's own doings, and other bots' unless IGNORE_BOTS is off: no loops."""
+        assert self.addressing is not None
+        if str(person.id) == str(self.addressing.bot.id):
+            return True
+        if person.bot and self.ignore_bots:
+            log.debug("ignored %s by the bot %s (IGNORE_BOTS)", what, person.email or person.id)
+            return True
+        return False
+
+    def _tell(self, written: bool) -> None:
+        if not written:
             log.info("Hubot is gone (stdout closed); stopping")
             self.stop_event.set()
 
@@ -174,12 +246,12 @@ class Bridge:
             self.writer.error(_ref_of(line), f"bad request: {exc}", permanent=True)
             return
         try:
-            messages = messages_for(request, self.defaults)
+            work = work_for(request, self.defaults)
         except Exception as exc:  # a bug in turning one answer into messages must not stop the others
             log.exception("answer %s could not be prepared", request.ref)
             self.delivery.reject(request.ref, f"could not prepare the answer: {exc}")
             return
-        self.delivery.put(request.ref, messages)
+        self.delivery.put(request.ref, work)
 
 
 def _ref_of(line: str) -> Optional[str]:

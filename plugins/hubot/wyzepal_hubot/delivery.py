@@ -4,7 +4,9 @@ One worker thread sends every answer in the order Hubot gave them. A server
 that is down, slow or rate-limiting delays an answer (the client retries and
 waits out 429s, and this worker tries again after that), it never drops it; an
 answer the server refuses for good (unknown channel, bad recipient) is reported
-back to the adapter as an ``error`` and the next one goes.
+back to the adapter as an ``error`` and the next one goes. Reactions (``res.react``)
+take their turn in the same queue, so a script's "answer, then react" keeps its order;
+reacting twice with the same emoji (a request resent after a bridge restart) is no error.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from typing import Callable, Optional
 from wyzepal_notifier import Client, Message, RetryPolicy
 from wyzepal_notifier.errors import APIError, MessageRejected, WyzePalError
 
+from .outbound import ReactionChange, Work
 from .protocol import LineWriter
 
 log = logging.getLogger("wyzepal_hubot.delivery")
@@ -23,6 +26,8 @@ log = logging.getLogger("wyzepal_hubot.delivery")
 _STOP = object()
 #: One send's retries before this worker's own (endless, until stopped) next try.
 SEND_RETRY = RetryPolicy(budget=30.0)
+#: Codes that mean a reaction is already as asked (added twice, removed twice).
+ALREADY_DONE = {"REACTION_ALREADY_EXISTS", "REACTION_DOES_NOT_EXIST"}
 
 
 class Delivery:
@@ -42,8 +47,8 @@ class Delivery:
         self._thread.start()
         return self
 
-    def put(self, ref: Optional[str], messages: list[Message]) -> None:
-        self._queue.put((ref, messages))
+    def put(self, ref: Optional[str], work: Work) -> None:
+        self._queue.put((ref, work))
 
     def reject(self, ref: Optional[str], reason: str) -> None:
         """Answer a request that cannot become a message, in its turn."""
@@ -78,7 +83,10 @@ class Delivery:
                 self.writer.error(ref, work, permanent=True)
                 continue
             try:
-                self._deliver_all(ref, work)
+                if isinstance(work, ReactionChange):
+                    self._react(ref, work)
+                else:
+                    self._deliver_all(ref, work)
             except Exception as exc:  # one answer that cannot be sent must not silence the ones after it
                 log.exception("answer %s could not be sent", ref)
                 self.writer.error(ref, f"could not be sent: {exc}", permanent=True)
@@ -101,11 +109,35 @@ class Delivery:
         log.debug("answer %s sent as %s", ref, ids)
         self.writer.ack(ref, ids)
 
+    def _react(self, ref: Optional[str], change: ReactionChange) -> None:
+        verb = self.client.add_reaction if change.add else self.client.remove_reaction
+
+        def apply() -> int:
+            try:
+                verb(change.message_id, change.emoji, retry=self.retry)
+            except APIError as exc:
+                if exc.code not in ALREADY_DONE:
+                    raise
+            return change.message_id
+
+        try:
+            done = self._attempt(apply)
+        except APIError as exc:
+            log.error("reaction %s (%s on message %d) refused: %s", ref, change.emoji, change.message_id, exc)
+            self.writer.error(ref, str(exc), permanent=True)
+            return
+        if done is not None:
+            self.writer.ack(ref, [done])
+
     def _deliver(self, message: Message) -> Optional[int]:
+        return self._attempt(lambda: int(self.client.send_message(message, retry=self.retry)["id"]))
+
+    def _attempt(self, action: Callable[[], int]) -> Optional[int]:
+        """``action()`` until it works or is refused for good; None when stopping first."""
         attempt = 0
         while True:
             try:
-                return int(self.client.send_message(message, retry=self.retry)["id"])
+                return action()
             except APIError as exc:
                 if exc.permanent:
                     raise

@@ -15,6 +15,9 @@ class HubotIntegration(Integration):
               help="True: Hubot hears every public channel; False: only the channels the bot is subscribed to"),
         Field("ALLOW_WILDCARD_MENTIONS", bool, default=False,
               help="True lets scripts' answers notify everyone with @**all**; by default such mentions are inert"),
+        Field("IGNORE_BOTS", bool, default=True,
+              help="True: what other bots say or react is not passed to Hubot (two bots answering each other "
+                   "never stop); False: it is, with user.is_bot set"),
     ]
     default_settings = {
         # Where answers go when a script's room names no channel or no topic.

@@ -5,6 +5,10 @@ conversation is ``dm:<email>[,<email>...]`` (the people other than the bot). Spa
 are written ``+`` and ``%``, ``+`` and ``:`` are %-escaped, as hubot-zulip did, so
 rooms stay one word each and scripts written for hubot-zulip keep working
 (its ``pm-with:`` rooms are read too). Anything else names a channel.
+
+``stream:general`` names no topic (answers go to the configured ``TOPIC``);
+``stream:general topic:`` names the empty topic (shown as "general chat"; valid from
+Zulip feature level 334), which is where a message said there is answered.
 """
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ _DIRECT_ROOM = re.compile(r"^\s*(?:dm|pm-with):(?P<people>.*)$", re.DOTALL)
 
 @dataclass(frozen=True)
 class ChannelRoom:
-    """A channel and, when the room names one, a topic."""
+    """A channel and, when the room names one, a topic (``""``: the empty topic; None: none named)."""
 
     stream: str
     topic: Optional[str] = None
@@ -62,7 +66,8 @@ def parse_room(text: Optional[str]) -> Optional[Room]:
     channel = _CHANNEL_ROOM.match(text)
     if channel:
         stream = decode(channel.group("stream")).strip()
-        topic = decode(channel.group("topic") or "").strip() or None
+        named = channel.group("topic")
+        topic = None if named is None else decode(named).strip()
         return ChannelRoom(stream, topic) if stream else None
     return ChannelRoom(text.lstrip("#").strip())
 

@@ -60,6 +60,8 @@ class RealmRules:
     move_within_stream_limit_seconds: Optional[int] = None
     max_message_length: int = MAX_CONTENT_LENGTH
     max_topic_length: int = MAX_TOPIC_LENGTH
+    #: How the empty topic is shown; sending to this name reaches the empty topic.
+    empty_topic_display_name: str = "general chat"
     #: The group-setting values as read (None: the server did not say).
     move_topics_setting: Any = None
     resolve_topics_setting: Any = None
@@ -89,6 +91,7 @@ class RealmRules:
             move_within_stream_limit_seconds=move_limit,
             max_message_length=_int(state.get("max_message_length")) or MAX_CONTENT_LENGTH,
             max_topic_length=_int(state.get("max_topic_length")) or MAX_TOPIC_LENGTH,
+            empty_topic_display_name=str(state.get("realm_empty_topic_display_name") or "general chat"),
             move_topics_setting=move,
             resolve_topics_setting=resolve,
             groups=groups,

@@ -1,6 +1,6 @@
 // One real Hubot Robot with the installed hubot-wyzepal adapter and a stand-in bridge.
 import assert from 'node:assert/strict'
-import { readFileSync, mkdtempSync, existsSync } from 'node:fs'
+import { readFileSync, readdirSync, mkdtempSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -14,8 +14,8 @@ const INSTALLED = path.resolve(here, '../node_modules/hubot-wyzepal')
 
 // The tests use the adapter as npm installed it; a copy older than the source would test old code.
 export function assertInstalledAdapterIsCurrent () {
-  for (const file of ['index.mjs', 'src/WyzePalAdapter.mjs', 'src/BridgeProcess.mjs', 'src/PendingRequests.mjs',
-    'src/protocol.mjs', 'src/options.mjs']) {
+  const sources = readdirSync(path.join(SOURCE, 'src')).filter(name => name.endsWith('.mjs')).map(name => `src/${name}`)
+  for (const file of ['index.mjs', ...sources]) {
     const installed = path.join(INSTALLED, file)
     assert.ok(existsSync(installed) && readFileSync(installed, 'utf8') === readFileSync(path.join(SOURCE, file), 'utf8'),
       `tests/hubot/node_modules/hubot-wyzepal/${file} differs from the source: run npm ci --prefix tests/hubot --install-links`)

@@ -2,11 +2,15 @@
 
 // The Hubot side of WyzePal: a thin adapter over the Python bridge. The bridge
 // does all WyzePal work (events, sending, retries, rate limits); this class maps
-// Hubot's adapter API to protocol lines and protocol lines to Hubot messages.
+// Hubot's adapter API to protocol lines and protocol lines to Hubot messages:
+// `message` -> TextMessage, `reaction` -> ReactionMessage (hubot-slack's shape),
+// `update` of a topic -> TopicMessage (content edits are only logged).
 
-import { Adapter, TextMessage } from 'hubot'
+import { Adapter, TextMessage, TopicMessage } from 'hubot'
 import { BridgeProcess } from './BridgeProcess.mjs'
+import { installExtensions } from './extensions.mjs'
 import { PendingRequests } from './PendingRequests.mjs'
+import { ReactionMessage } from './ReactionMessage.mjs'
 import { userOf } from './protocol.mjs'
 
 export class WyzePalAdapter extends Adapter {
@@ -22,6 +26,7 @@ export class WyzePalAdapter extends Adapter {
   // options: { command, args, env, backoff, handleSignals, exit, bridge, scriptsHoldMs } (see options.mjs).
   constructor (robot, options = {}) {
     super(robot)
+    installExtensions() // robot.hearReaction, res.react, res.unreact
     this.name = 'WyzePal'
     this.options = options
     this.exit = options.exit ?? (code => process.exit(code))
@@ -65,6 +70,16 @@ export class WyzePalAdapter extends Adapter {
     return this.#requestEach('topic', envelope, [strings.join(' ')])
   }
 
+  // Add the bot's reaction(s) to the message the envelope is about (for a ReactionMessage:
+  // the message reacted to). Colons are optional: 'thumbs_up' and ':thumbs_up:' are one emoji.
+  async react (envelope, ...emoji) {
+    return this.#requestReaction('react', envelope, emoji)
+  }
+
+  async unreact (envelope, ...emoji) {
+    return this.#requestReaction('unreact', envelope, emoji)
+  }
+
   // WyzePal has no unlogged rooms; a locked message is an ordinary one.
   async locked (envelope, ...strings) {
     return this.send(envelope, ...strings)
@@ -93,11 +108,11 @@ export class WyzePalAdapter extends Adapter {
     return this.#stopped ?? Promise.resolve()
   }
 
-  async #requestEach (type, envelope, strings) {
+  async #requestEach (type, envelope, strings, extra = {}) {
     const room = envelope?.room
     const user = userOf(envelope)
     const outcomes = strings.map(text => {
-      const { request, outcome } = this.#pending.add(type, { room, user, text: String(text) })
+      const { request, outcome } = this.#pending.add(type, { room, user, text: String(text), ...extra })
       if (this.#ready) {
         this.bridge.write(request)
       }
@@ -106,11 +121,24 @@ export class WyzePalAdapter extends Adapter {
     return Promise.all(outcomes)
   }
 
+  async #requestReaction (type, envelope, emoji) {
+    const message = envelope?.message
+    const messageId = Number(message?.item?.id ?? message?.id)
+    if (!Number.isInteger(messageId) || messageId <= 0) {
+      const error = `${type} needs a message to react to (the envelope has no message id)`
+      this.robot.logger.error(`WyzePal: ${error}`)
+      return emoji.map(() => ({ ok: false, error }))
+    }
+    return this.#requestEach(type, envelope, emoji, { message_id: messageId })
+  }
+
   #onValue (value) {
     switch (value.type) {
       case 'ready': return this.#onReady(value)
       case 'users': return this.#onUsers(value)
       case 'message': return this.#onMessage(value)
+      case 'reaction': return this.#onHeard(value, 'reaction')
+      case 'update': return this.#onHeard(value, 'update')
       case 'ack': return this.#onAck(value)
       case 'error': return this.#onError(value)
     }
@@ -171,20 +199,60 @@ export class WyzePalAdapter extends Adapter {
     if (Number.isInteger(value.id)) {
       this.#lastMessageId = Math.max(this.#lastMessageId ?? 0, value.id)
     }
-    if (this.#held) {
-      this.#held.push(value)
+    this.#onHeard(value, 'message')
+  }
+
+  // Reactions and updates wait for the scripts like messages do.
+  #onHeard (value, kind) {
+    if (kind !== 'message' && (!value.user || !Number.isInteger(value.message_id))) {
+      this.robot.logger.warn(`ignored a ${kind} line without user or message_id`)
       return
     }
-    this.#deliver(value)
+    const heard = { ...value, kind }
+    if (this.#held) {
+      this.#held.push(heard)
+      return
+    }
+    this.#deliver(heard)
   }
 
   async #deliver (value) {
-    const user = this.#remember(value.user, value.room)
-    try {
-      await this.receive(new TextMessage(user, value.text, value.id))
-    } catch (error) {
-      this.robot.logger.error(`a script failed on message ${value.id}: ${error.stack ?? error}`)
+    const message = this.#hubotMessage(value)
+    if (!message) {
+      return
     }
+    try {
+      await this.receive(message)
+    } catch (error) {
+      this.robot.logger.error(`a script failed on ${value.kind} ${value.id ?? value.message_id}: ${error.stack ?? error}`)
+    }
+  }
+
+  #hubotMessage (value) {
+    if (value.kind === 'reaction') {
+      const room = value.room ?? ''
+      const user = this.#remember(value.user, room)
+      const itemUser = value.item_user ? this.#remember(value.item_user) : {}
+      const item = { type: 'message', room, id: value.message_id, stream: value.stream, topic: value.topic }
+      const type = value.op === 'remove' ? 'removed' : 'added'
+      return new ReactionMessage(type, user, value.emoji, itemUser, item, String(Date.now() / 1000))
+    }
+    if (value.kind === 'update') {
+      if (value.change === 'edited' || !value.room) {
+        this.robot.logger.debug(`message ${value.message_id} was ${value.change}; not passed to scripts`)
+        return null
+      }
+      // As Hubot's other adapters: the text of a TopicMessage is the new topic, in the new room.
+      const message = new TopicMessage(this.#remember(value.user, value.room), value.topic ?? '', value.message_id)
+      Object.assign(message, {
+        change: value.change, // 'moved', 'resolved' or 'unresolved'
+        previousRoom: value.old_room,
+        previousTopic: value.old_topic,
+        messageIds: value.message_ids
+      })
+      return message
+    }
+    return new TextMessage(this.#remember(value.user, value.room), value.text, value.id)
   }
 
   #onAck (value) {
@@ -203,7 +271,8 @@ export class WyzePalAdapter extends Adapter {
     this.exit(1)
   }
 
-  // Hubot's brain keeps one User per id; keep its name and email current.
+  // Hubot's brain keeps one User per id; keep its name, email and bot flag current.
+  // `is_bot` is the flag hubot-slack's users carry; scripts check `res.message.user.is_bot`.
   #remember (known, room) {
     const details = { name: known.name, email_address: known.email, room }
     if (room === undefined) {
@@ -212,6 +281,10 @@ export class WyzePalAdapter extends Adapter {
     const user = this.robot.brain.userForId(known.id, { ...details })
     user.name = known.name ?? user.name
     user.email_address = known.email ?? user.email_address
+    user.is_bot = Boolean(known.bot ?? user.is_bot)
+    if (room !== undefined) {
+      user.room = room
+    }
     return user
   }
 

@@ -8,9 +8,9 @@
 export const PROTOCOL_VERSION = 1
 
 // Bridge -> adapter.
-export const FROM_BRIDGE = Object.freeze(['ready', 'users', 'message', 'ack', 'error'])
-// Adapter -> bridge: the Hubot actions that put text in a room.
-export const TO_BRIDGE = Object.freeze(['send', 'reply', 'emote', 'topic'])
+export const FROM_BRIDGE = Object.freeze(['ready', 'users', 'message', 'reaction', 'update', 'ack', 'error'])
+// Adapter -> bridge: the Hubot actions that put text in a room, and reactions to a message.
+export const TO_BRIDGE = Object.freeze(['send', 'reply', 'emote', 'topic', 'react', 'unreact'])
 
 // One protocol line (with its newline) for an object.
 export function encodeLine (object) {

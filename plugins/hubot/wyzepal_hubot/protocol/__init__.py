@@ -3,7 +3,8 @@
 plugins/hubot/PROTOCOL.md is the contract; ``requests`` reads what the adapter
 asks, ``writer`` writes what the bridge tells it.
 """
-from .requests import REQUEST_TYPES, BadLine, Person, Request, parse_request
+from .requests import REACTION_TYPES, REQUEST_TYPES, BadLine, Person, Request, parse_request
 from .writer import PROTOCOL_VERSION, LineWriter
 
-__all__ = ["PROTOCOL_VERSION", "REQUEST_TYPES", "BadLine", "LineWriter", "Person", "Request", "parse_request"]
+__all__ = ["PROTOCOL_VERSION", "REACTION_TYPES", "REQUEST_TYPES", "BadLine", "LineWriter", "Person", "Request",
+           "parse_request"]

@@ -6,8 +6,10 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping, Optional
 
-#: send: say text in the room; reply: address the sender; emote: /me; topic: move the conversation.
-REQUEST_TYPES = ("send", "reply", "emote", "topic")
+#: send: say text in the room; reply: address the sender; emote: /me; topic: move the conversation;
+#: react / unreact: add or remove the emoji ``text`` on the message ``message_id``.
+REQUEST_TYPES = ("send", "reply", "emote", "topic", "react", "unreact")
+REACTION_TYPES = ("react", "unreact")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -22,9 +24,11 @@ class Person:
     id: Any
     name: str
     email: str
+    #: A bot account (Hubot's ``user.is_bot``): other bots' words can start a loop of answers.
+    bot: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "email": self.email}
+        return {"id": self.id, "name": self.name, "email": self.email, "bot": self.bot}
 
     @classmethod
     def from_json(cls, data: Any) -> Optional[Person]:
@@ -42,6 +46,8 @@ class Request:
     text: str
     room: Optional[str] = None
     user: Optional[Person] = None
+    #: The message a ``react``/``unreact`` is about.
+    message_id: Optional[int] = None
 
 
 def parse_request(line: str) -> Request:
@@ -60,8 +66,17 @@ def parse_request(line: str) -> Request:
         raise BadLine(f"{kind} without a text string")
     ref = data.get("ref")
     room = data.get("room")
+    message_id = data.get("message_id")
+    if kind in REACTION_TYPES:
+        if isinstance(message_id, str) and message_id.isdigit():
+            message_id = int(message_id)
+        if not isinstance(message_id, int) or isinstance(message_id, bool) or message_id <= 0:
+            raise BadLine(f"{kind} without the message_id (a positive integer) of the message to react to")
+        if not text.strip(":").strip():
+            raise BadLine(f"{kind} without an emoji name in text")
     return Request(kind, None if ref is None else str(ref), _sendable(text),
-                   _sendable(room) if isinstance(room, str) else None, Person.from_json(data.get("user")))
+                   _sendable(room) if isinstance(room, str) else None, Person.from_json(data.get("user")),
+                   message_id if kind in REACTION_TYPES else None)
 
 
 def _sendable(text: str) -> str:

@@ -42,6 +42,12 @@ class LineWriter:
     def message(self, **fields: Any) -> bool:
         return self.write("message", **fields)
 
+    def reaction(self, **fields: Any) -> bool:
+        return self.write("reaction", **fields)
+
+    def update(self, **fields: Any) -> bool:
+        return self.write("update", **fields)
+
     def ack(self, ref: Optional[str], ids: list[int]) -> bool:
         return self.write("ack", ref=ref, ids=ids)
 
