@@ -40,6 +40,12 @@ TOPIC = "hubot"
 # Environment: HUBOT_WYZEPAL_ALLOW_WILDCARD_MENTIONS=true
 ALLOW_WILDCARD_MENTIONS = False
 
+# What other bots say (and their reactions and edits) does not reach Hubot's scripts:
+# two bots answering each other never stop. False passes them on, marked
+# res.message.user.is_bot. The bot never hears itself either way.
+# Environment: HUBOT_WYZEPAL_IGNORE_BOTS=false
+IGNORE_BOTS = True
+
 # --- TLS ---------------------------------------------------------------------------
 # Certificates are always verified. For a server with a certificate from a private
 # certificate authority, name its CA bundle (HUBOT_WYZEPAL_CERT_BUNDLE):
