@@ -1,14 +1,17 @@
 """What the git and Subversion hooks cost the person pushing or committing, side by side in one run.
 
-Each row is the median wall time of the host's own command (``git push`` of one
-new commit, ``svn commit`` of one changed file) in a real repository, without
-the hook and with it, the dev server (its own process) as the target: up, slow
-(every answer delayed 5 s) and failing (503). The hook only spools and starts a
-detached worker, so the server's state should not show in the push time.
-Also: a bare interpreter start and importing the hook (where the hook's own
-time goes), and push-to-message latency (what the channel sees).
+Each git row is the median wall time of ``git push`` of one new commit on one
+branch, in three twin repositories pushed in turn (so load on the machine hits
+all alike): no hook, ``wyzepal-git-post-receive``, and python-zulip-api's
+``post-receive`` (from the installed ``zulip`` package's integrations, with its
+``zulip_git_config.py``; it sends synchronously). The hook's cost is the push
+time minus the no-hook push time. Three situations: a small repository; one
+with 1,000 refs (500 branches, 500 tags); and the chat server down (our hook
+only; python-zulip-api's client retries a refused connection for a long time).
+Also the svn commit, where the hook's time goes (interpreter start, imports,
+the git processes it runs) and push-to-message latency.
 
-Run: ``PYTHONPATH=shared:plugins/git:plugins/svn python benchmarks/hooks.py [--runs 7]``
+Run: ``PYTHONPATH=shared:plugins/git:plugins/svn python benchmarks/hooks.py [--runs 11]``
 or, installed, ``python benchmarks/hooks.py``.
 """
 from __future__ import annotations
@@ -22,13 +25,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Optional
 
 import requests
-from _devserver import BENCH_KEY, BENCH_USER, devserver_process
+from _devserver import BENCH_KEY, BENCH_USER, devserver_process, free_port
 
-#: Seconds between pushes whose notices are not awaited (slow and failing server).
-SETTLE = 0.5
+#: Seconds to let a push's detached worker finish starting before the next push (its CPU is not the push's).
+SETTLE = 0.3
 BARE_ENV = {"PATH": "/usr/bin:/bin", "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null",
             "GIT_AUTHOR_NAME": "Bench", "GIT_AUTHOR_EMAIL": "bench@example.com",
             "GIT_COMMITTER_NAME": "Bench", "GIT_COMMITTER_EMAIL": "bench@example.com", "LC_ALL": "C.UTF-8"}
@@ -49,7 +52,20 @@ def hook_program(name: str, module: str, folder: Path) -> Path:
     return launcher
 
 
-def run(*argv: str, cwd: Path | None = None) -> None:
+def zulip_hook_folder() -> Path:
+    """python-zulip-api's git integration as the ``zulip`` package installs it."""
+    import zulip
+
+    package = Path(zulip.__file__).resolve().parent
+    candidates = [package / "integrations" / "git", Path(sys.prefix) / "share" / "zulip" / "integrations" / "git",
+                  package.parent / "integrations" / "git"]
+    for folder in candidates:
+        if (folder / "post-receive").is_file() and (folder / "zulip_git_config.py").is_file():
+            return folder
+    sys.exit("python-zulip-api's integrations/git/post-receive was not found; pip install zulip")
+
+
+def run(*argv: str, cwd: Optional[Path] = None) -> None:
     subprocess.run(argv, cwd=cwd, env=BARE_ENV, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -82,37 +98,52 @@ class Server:
                 raise RuntimeError(f"expected {count} messages, the server has {self.count()}")
             time.sleep(0.01)
 
-    def fault(self, kind: str, **params: object) -> None:
-        requests.post(f"{self.site}/devserver/faults/{kind}", data=params, timeout=5).raise_for_status()
 
+class GitTwin:
+    """A bare repository and its clone; ``hook`` is None, ``wyzepal`` or ``zulip``."""
 
-class GitBench:
-    def __init__(self, root: Path, site: str) -> None:
+    def __init__(self, root: Path, hook: Optional[str], site: str, refs: int = 0) -> None:
         self.bare, self.work = root / "project.git", root / "work"
+        root.mkdir(parents=True)
         run("git", "init", "-q", "--bare", "--initial-branch=main", str(self.bare))
         run("git", "clone", "-q", str(self.bare), str(self.work))
-        self.commits(1)
-        self.push()
-        self.hook = self.bare / "hooks" / "post-receive"
-        self.program = hook_program("wyzepal-git-post-receive", "wyzepal_git.hook", root)
-        write_config(self.bare / "hooks" / "wyzepal_git_config.py", site)
+        run("git", "commit", "-q", "--allow-empty", "-m", "start", cwd=self.work)
+        if refs:
+            self.many_refs(refs)
+        run("git", "push", "-q", "--all", cwd=self.work)
+        run("git", "push", "-q", "--tags", cwd=self.work)
+        hooks = self.bare / "hooks"
+        if hook == "wyzepal":
+            (hooks / "post-receive").symlink_to(hook_program("wyzepal-git-post-receive", "wyzepal_git.hook", root))
+            write_config(hooks / "wyzepal_git_config.py", site)
+        elif hook == "zulip":
+            self.install_zulip(hooks, site)
 
-    def commits(self, count: int) -> None:
-        for _ in range(count):
-            run("git", "commit", "-q", "--allow-empty", "-m", "bench", cwd=self.work)
+    def many_refs(self, count: int) -> None:
+        """``count`` refs, half branches and half tags, written in one ``update-ref --stdin``."""
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=self.work, env=BARE_ENV, capture_output=True,
+                              text=True, check=True).stdout.strip()
+        lines = [f"create refs/heads/b{n:04} {head}" if n % 2 else f"create refs/tags/t{n:04} {head}"
+                 for n in range(count)]
+        subprocess.run(["git", "update-ref", "--stdin"], cwd=self.work, env=BARE_ENV, input="\n".join(lines) + "\n",
+                       text=True, check=True)
 
-    def push(self) -> None:
-        run("git", "push", "-q", "origin", "main", cwd=self.work)
+    def install_zulip(self, hooks: Path, site: str) -> None:
+        source = zulip_hook_folder()
+        text = (source / "post-receive").read_text()
+        # The same interpreter as ours (the hook environment's PATH has no venv python3).
+        (hooks / "post-receive").write_text(f"#!{sys.executable}\n" + text.split("\n", 1)[1])
+        (hooks / "post-receive").chmod(0o755)
+        config = (source / "zulip_git_config.py").read_text()
+        config = config.replace('STREAM_NAME = "commits"', 'STREAM_NAME = "bench"')
+        config = config.replace('ZULIP_USER = "git-bot@example.com"', f"ZULIP_USER = {BENCH_USER!r}")
+        config = config.replace('ZULIP_API_KEY = "0123456789abcdef0123456789abcdef"', f"ZULIP_API_KEY = {BENCH_KEY!r}")
+        config = config.replace('ZULIP_SITE = "https://zulip.example.com"', f"ZULIP_SITE = {site!r}")
+        (hooks / "zulip_git_config.py").write_text(config)
 
-    def installed(self, on: bool) -> None:
-        if on and not self.hook.exists():
-            self.hook.symlink_to(self.program)
-        if not on and self.hook.is_symlink():
-            self.hook.unlink()
-
-    def push_time(self, commits: int = 1) -> float:
-        self.commits(commits)
-        return timed(self.push)
+    def push_time(self) -> float:
+        run("git", "commit", "-q", "--allow-empty", "-m", "bench", cwd=self.work)
+        return timed(lambda: run("git", "push", "-q", "origin", "main", cwd=self.work))
 
 
 class SvnBench:
@@ -143,93 +174,118 @@ class SvnBench:
         return timed(lambda: run(*self.svn, "commit", "-q", "-m", f"change {self.number}", cwd=self.wc))
 
 
-def settled(measure: Callable[[], float]) -> float:
-    """Measure after the previous push's worker has started up, so its CPU is not counted here."""
-    time.sleep(SETTLE)
-    return measure()
-
-
 def median_ms(samples: list[float]) -> float:
     return statistics.median(samples) * 1000
 
 
-def row(label: str, samples: list[float], base: float | None = None) -> None:
+def row(label: str, samples: list[float], base: Optional[float] = None, against: Optional[float] = None) -> float:
     value = median_ms(samples)
-    ratio = f"  x{value / base:5.2f}  (+{value - base:6.1f} ms)" if base else ""
-    print(f"  {label:<46} {value:8.1f} ms{ratio}")
+    text = f"  {label:<50} {value:8.1f} ms"
+    if base is not None:
+        text += f"   hook cost {value - base:6.1f} ms"
+        if against:
+            text += f"  = {(value - base) / against:4.2f}x python-zulip-api's"
+    print(text)
+    return value
+
+
+def compare(title: str, twins: dict[str, GitTwin], runs: int, server: Optional[Server],
+            delivered: dict[str, int]) -> None:
+    """Push each twin in turn, ``runs`` times; our and python-zulip-api's messages are awaited between rounds."""
+    samples: dict[str, list[float]] = {name: [] for name in twins}
+    for n in range(runs):
+        names = list(twins)
+        for name in names[n % len(names):] + names[: n % len(names)]:  # each goes first in turn
+            samples[name].append(twins[name].push_time())
+            if name != "none":
+                delivered[name] += 1
+        if server is not None:
+            server.wait_for(sum(delivered.values()))
+        time.sleep(SETTLE)
+    print(title)
+    base = row("without a hook", samples["none"])
+    zulip = None
+    if "zulip" in samples:
+        zulip_ms = row("python-zulip-api post-receive (sends before it exits)", samples["zulip"], base)
+        zulip = zulip_ms - base
+    row("wyzepal-git-post-receive (spools, a worker sends)", samples["wyzepal"], base, zulip)
+
+
+def git_commands(twin: GitTwin) -> int:
+    """How many processes our hook's run spawns for one push (git and the worker), counted with strace-free PATH."""
+    log = twin.bare / "spawned.log"
+    shim = twin.bare / "shim"
+    shim.mkdir(exist_ok=True)
+    real = shutil.which("git", path=BARE_ENV["PATH"])
+    (shim / "git").write_text(f'#!/bin/sh\necho "git $1 $2 $3" >> {log}\nexec {real} "$@"\n')
+    (shim / "git").chmod(0o755)
+    run("git", "commit", "-q", "--allow-empty", "-m", "counted", cwd=twin.work)
+    env = {**BARE_ENV, "PATH": f"{shim}:{BARE_ENV['PATH']}"}
+    subprocess.run(["git", "push", "-q", "origin", "main"], cwd=twin.work, env=env, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    lines = log.read_text().splitlines() if log.exists() else []
+    hook_lines = [line for line in lines if not line.startswith(("git push", "git receive-pack", "git pack"))]
+    print("  git processes the hook ran:", len(hook_lines), "-", "; ".join(hook_lines))
+    return len(hook_lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--runs", type=int, default=11)
     args = parser.parse_args()
     runs = args.runs
     if not shutil.which("git") or not shutil.which("svnadmin"):
         sys.exit("needs git and subversion installed")
+    print(f"python-zulip-api hook: {zulip_hook_folder()}/post-receive; interpreter {sys.executable}")
     with tempfile.TemporaryDirectory() as tmp, devserver_process() as site:
         root, server = Path(tmp), Server(site)
-        git, svn = GitBench(root / "git", site), SvnBench(root / "svn", site)
-        python = [[sys.executable, "-c", "pass"], [sys.executable, "-c", "import requests"],
-                  [sys.executable, "-c", "import wyzepal_git.hook"]]
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
-        starts = [[timed(lambda c=c: subprocess.run(c, env=env, check=True)) for _ in range(runs)] for c in python]
+        delivered = {"wyzepal": 0, "zulip": 0}
+        small = {name: GitTwin(root / f"small-{name}", None if name == "none" else name, site)
+                 for name in ("none", "wyzepal", "zulip")}
+        many = {name: GitTwin(root / f"many-{name}", None if name == "none" else name, site, refs=1000)
+                for name in ("none", "wyzepal", "zulip")}
+        compare(f"git push of one commit on one branch, median of {runs}:", small, runs, server, delivered)
+        compare(f"the same in a repository with 1,000 refs (500 branches, 500 tags), median of {runs}:", many,
+                runs, server, delivered)
 
-        git.installed(False)
-        no_hook = [git.push_time() for _ in range(runs)]
-        no_hook_60 = [git.push_time(60) for _ in range(runs)]
-        git.installed(True)
-        with_hook, latency, expected = [], [], server.count()
-        for _ in range(runs):
-            started = time.perf_counter()
-            with_hook.append(git.push_time())
-            expected += 1
-            server.wait_for(expected)
-            latency.append(time.perf_counter() - started)
-        with_hook_60 = []
-        for _ in range(runs):
-            with_hook_60.append(git.push_time(60))
-            expected += 1
-            server.wait_for(expected)
+        down_site = f"http://127.0.0.1:{free_port()}"  # nothing listens there: the server is down
+        down = {"none": GitTwin(root / "down-none", None, down_site),
+                "wyzepal": GitTwin(root / "down-wyzepal", "wyzepal", down_site)}
+        up = {"none": small["none"], "wyzepal": small["wyzepal"]}
+        compare(f"chat server down (connection refused), median of {runs}:", down, runs, None, {"wyzepal": 0})
+        compare(f"chat server up, the same twins' round, median of {runs}:", up, runs, server, delivered)
 
+        svn = SvnBench(root / "svn", site)
         svn.installed(False)
         svn_plain = [svn.commit_time() for _ in range(runs)]
         svn.installed(True)
         svn_hook = []
         for _ in range(runs):
             svn_hook.append(svn.commit_time())
-            expected += 1
-            server.wait_for(expected)
-
-        server.fault("delay", seconds=5)
-        slow = [settled(git.push_time) for _ in range(runs)]
-        server.fault("clear")
-        expected += runs
-        server.wait_for(expected)
-        server.fault("fail", count=1000, status=503)
-        failing = [settled(git.push_time) for _ in range(runs)]
-        server.fault("clear")
-        expected += runs
-        server.wait_for(expected, timeout=120)  # the workers' backoff, then every notice arrives
-
-        base = median_ms(no_hook)
-        print(f"git push of one commit, median of {runs} (hook = wyzepal-git-post-receive):")
-        row("without the hook", no_hook)
-        row("with the hook, server up", with_hook, base)
-        row("with the hook, server slow (5 s per answer)", slow, base)
-        row("with the hook, server failing (503)", failing, base)
-        print(f"git push of 60 commits, median of {runs}:")
-        row("without the hook", no_hook_60)
-        row("with the hook, server up", with_hook_60, median_ms(no_hook_60))
+            delivered["wyzepal"] += 1
+            server.wait_for(sum(delivered.values()))
         print(f"svn commit of one file, median of {runs} (hook = wyzepal-svn-post-commit):")
-        row("without the hook", svn_plain)
-        row("with the hook, server up", svn_hook, median_ms(svn_plain))
+        base = row("without the hook", svn_plain)
+        row("with the hook, server up", svn_hook, base)
+
         print("where the hook's time goes:")
-        row("python -c pass", starts[0])
-        row("python -c 'import requests' (never used here)", starts[1], median_ms(starts[0]))
-        row("python -c 'import wyzepal_git.hook'", starts[2], median_ms(starts[0]))
-        print("what the channel sees:")
-        row("push started -> message stored by the server", latency)
-        print(f"all {expected} notices delivered, none lost (slow and failing rounds included)")
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+        commands = {"python -c pass": [sys.executable, "-c", "pass"],
+                    "python -c 'import wyzepal_git.hook'": [sys.executable, "-c", "import wyzepal_git.hook"],
+                    "python -c 'import zulip' (python-zulip-api)": [sys.executable, "-c", "import zulip"]}
+        starts = {label: [timed(lambda c=c: subprocess.run(c, env=env, check=True)) for _ in range(runs)]
+                  for label, c in commands.items()}
+        base = row("python -c pass", starts["python -c pass"])
+        for label in list(commands)[1:]:
+            row(label, starts[label], base)
+        git_commands(small["wyzepal"])
+
+        started = time.perf_counter()
+        expected = sum(delivered.values()) + 2  # the counted push above, and this one
+        small["wyzepal"].push_time()
+        server.wait_for(expected)
+        print(f"  push started -> message stored by the server: {(time.perf_counter() - started) * 1000:.1f} ms")
+        print(f"all {expected} notices delivered by both hooks (server-down round: spooled, not awaited)")
 
 
 if __name__ == "__main__":

@@ -90,7 +90,7 @@ def test_dry_run_prints_the_messages_and_sends_nothing(remote, devserver):
 
     shown = subprocess.run([str(hook_program(remote.root)), "--dry-run"], cwd=remote.bare, env=BARE_ENV,
                            input=f"{old} {sha} refs/heads/main\n", capture_output=True, text=True, check=True)
-    assert shown.stdout == ("--- to commits > main\n1 commit was pushed to branch `main` in `project`:\n"
+    assert shown.stdout == ("--- to #commits > main\n1 commit was pushed to branch `main` in `project`:\n"
                             + line(sha, "Just looking") + "\n\n")
     assert spool_empties(remote.spool())
     assert len(devserver.messages()) == 1  # the push's own notice, nothing from the dry run
