@@ -309,28 +309,25 @@ def _backticks(state: StateInline, silent: bool) -> bool:
     return True
 
 
-def _make_mention_rule(lookup: Optional[Lookup]) -> Callable[[StateInline, bool], bool]:
-    def mention(state: StateInline, silent: bool) -> bool:
-        if state.src[state.pos] != "@" or not _mention_allowed_here(state):
-            return False
-        match = _MENTION_RE.match(state.src, state.pos)
-        if not match:
-            return False
-        found = _resolve_mention(match.group("match"), lookup)
-        if found is None:
-            return False  # Zulip: not a user, so the text renders as it is
-        if not silent:
-            css, user_id, name = found
-            is_silent = match.group("silent") == "_"
-            token = state.push("mention", "span", 0)
-            token.attrs = {"class": css + (" silent" if is_silent else "")}
-            if user_id is not None:
-                token.attrs["data-user-id"] = user_id
-            token.content = name if is_silent else "@" + name
-        state.pos = match.end()
-        return True
-
-    return mention
+def _mention(state: StateInline, silent: bool) -> bool:
+    if state.src[state.pos] != "@" or not _mention_allowed_here(state):
+        return False
+    match = _MENTION_RE.match(state.src, state.pos)
+    if not match:
+        return False
+    found = _resolve_mention(match.group("match"), state.env.get("lookup"))
+    if found is None:
+        return False  # Zulip: not a user, so the text renders as it is
+    if not silent:
+        css, user_id, name = found
+        is_silent = match.group("silent") == "_"
+        token = state.push("mention", "span", 0)
+        token.attrs = {"class": css + (" silent" if is_silent else "")}
+        if user_id is not None:
+            token.attrs["data-user-id"] = user_id
+        token.content = name if is_silent else "@" + name
+    state.pos = match.end()
+    return True
 
 
 def _resolve_mention(text: str, lookup: Optional[Lookup]) -> Optional[Tuple[str, Optional[str], str]]:
@@ -353,33 +350,31 @@ def _resolve_mention(text: str, lookup: Optional[Lookup]) -> Optional[Tuple[str,
     return "user-mention", str(user[0]), user[1]
 
 
-def _make_channel_rule(lookup: Optional[Lookup]) -> Callable[[StateInline, bool], bool]:
-    def channel(state: StateInline, silent: bool) -> bool:
-        if lookup is None or state.src[state.pos] != "#" or not _mention_allowed_here(state):
-            return False
-        topic_match = _STREAM_TOPIC_RE.match(state.src, state.pos)
-        match = topic_match or _STREAM_RE.match(state.src, state.pos)
-        if not match:
-            return False
-        name = match.group("stream")
-        stream_id = lookup.stream_by_name(name)
-        if stream_id is None:
-            return False
-        if not silent:
-            token = state.push("channel_link", "a", 0)
-            href = _channel_href(stream_id, name)
-            if topic_match:
-                topic = topic_match.group("topic")
-                token.attrs = {"class": "stream-topic", "data-stream-id": str(stream_id),
-                               "href": f"{href}/topic/{hash_util_encode(topic)}"}
-                token.content = f"#{name} > {topic}"
-            else:
-                token.attrs = {"class": "stream", "data-stream-id": str(stream_id), "href": href}
-                token.content = f"#{name}"
-        state.pos = match.end()
-        return True
-
-    return channel
+def _channel(state: StateInline, silent: bool) -> bool:
+    lookup = state.env.get("lookup")
+    if lookup is None or state.src[state.pos] != "#" or not _mention_allowed_here(state):
+        return False
+    topic_match = _STREAM_TOPIC_RE.match(state.src, state.pos)
+    match = topic_match or _STREAM_RE.match(state.src, state.pos)
+    if not match:
+        return False
+    name = match.group("stream")
+    stream_id = lookup.stream_by_name(name)
+    if stream_id is None:
+        return False
+    if not silent:
+        token = state.push("channel_link", "a", 0)
+        href = _channel_href(stream_id, name)
+        if topic_match:
+            topic = topic_match.group("topic")
+            token.attrs = {"class": "stream-topic", "data-stream-id": str(stream_id),
+                           "href": f"{href}/topic/{hash_util_encode(topic)}"}
+            token.content = f"#{name} > {topic}"
+        else:
+            token.attrs = {"class": "stream", "data-stream-id": str(stream_id), "href": href}
+            token.content = f"#{name}"
+    state.pos = match.end()
+    return True
 
 
 def _tex(state: StateInline, silent: bool) -> bool:
@@ -425,26 +420,22 @@ def _emoji(state: StateInline, silent: bool) -> bool:
     return True
 
 
-def _make_link_rule_inline(lookup: Optional[Lookup]) -> Callable[[StateInline, bool], bool]:
+def _link(state: StateInline, silent: bool) -> bool:
     """CommonMark links, except where Zulip's earlier patterns win.
 
     Zulip runs its mention and channel patterns over the whole text before its
     link pattern, so ``[x](@**all**)`` notifies everyone: a link whose target
     holds a mention Zulip would render is not a link here either.
     """
-
-    def link(state: StateInline, silent: bool) -> bool:
-        start, limit = state.pos, state.posMax
-        if not _commonmark_link(state, True):
-            return False
-        end, state.pos, state.posMax = state.pos, start, limit
-        label_end = state.md.helpers.parseLinkLabel(state, start, True)
-        target = state.src[label_end + 1 : end]
-        if _target_has_live_syntax(target, lookup):
-            return False
-        return _commonmark_link(state, silent)
-
-    return link
+    start, limit = state.pos, state.posMax
+    if not _commonmark_link(state, True):
+        return False
+    end, state.pos, state.posMax = state.pos, start, limit
+    label_end = state.md.helpers.parseLinkLabel(state, start, True)
+    target = state.src[label_end + 1 : end]
+    if _target_has_live_syntax(target, state.env.get("lookup")):
+        return False
+    return _commonmark_link(state, silent)
 
 
 def _target_has_live_syntax(target: str, lookup: Optional[Lookup]) -> bool:
@@ -526,26 +517,25 @@ def _find_unicode_emoji(text: str) -> list:
     return found
 
 
-def _make_link_rule(realm_url: Optional[str]) -> Callable[..., None]:
-    def links(state) -> None:  # noqa: ANN001
-        """Zulip's link changes: local links relative, an empty label shows the URL."""
-        _split_text_tokens(state, _find_links)
-        _split_text_tokens(state, _find_unicode_emoji)
-        for block in state.tokens:
-            children = block.children or []
-            for index, token in enumerate(children):
-                if token.type != "link_open":
-                    continue
-                href = token.attrGet("href") or ""
-                if realm_url and href.startswith((realm_url + "/#", realm_url + "/user_uploads/")):
-                    token.attrSet("href", href[len(realm_url) + 1 :])
-                label = children[index + 1 : _link_end(children, index)]
-                if all(t.type == "text" and not t.content.strip() for t in label):
-                    for t in label:
-                        t.content = ""
-                    children.insert(index + 1, _text(token.attrGet("href") or ""))
+def _links(state) -> None:  # noqa: ANN001
+    """Zulip's link changes: local links relative, an empty label shows the URL."""
+    _split_text_tokens(state, _find_links)
+    _split_text_tokens(state, _find_unicode_emoji)
+    for block in state.tokens:
+        children = block.children or []
+        for index, token in enumerate(children):
+            if token.type != "link_open":
+                continue
+            href = token.attrGet("href") or ""
+            realm_url = state.env.get("realm_url")
+            if realm_url and href.startswith((realm_url + "/#", realm_url + "/user_uploads/")):
+                token.attrSet("href", href[len(realm_url) + 1 :])
+            label = children[index + 1 : _link_end(children, index)]
+            if all(t.type == "text" and not t.content.strip() for t in label):
+                for t in label:
+                    t.content = ""
+                children.insert(index + 1, _text(token.attrGet("href") or ""))
 
-    return links
 
 
 def _link_end(children: Sequence[Token], start: int) -> int:
@@ -621,7 +611,7 @@ def _normalize_link(url: str) -> str:
     return sanitize_url(url.strip()) or ""
 
 
-def _parser(lookup: Optional[Lookup], realm_url: Optional[str]) -> MarkdownIt:
+def _parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"breaks": True, "html": False, "xhtmlOut": False})
     md.enable(["table"])
     md.disable(["reference", "html_block", "html_inline", "autolink", "image", "fence", "backticks",
@@ -629,14 +619,14 @@ def _parser(lookup: Optional[Lookup], realm_url: Optional[str]) -> MarkdownIt:
     md.block.ruler.before("fence", "zulip_fence", _zulip_fence,
                           {"alt": ["paragraph", "reference", "blockquote", "list"]})
     md.inline.ruler.at("emphasis", _no_underscore_emphasis)
-    md.inline.ruler.at("link", _make_link_rule_inline(lookup))
+    md.inline.ruler.at("link", _link)
     md.inline.ruler.before("escape", "zulip_backticks", _backticks)
-    md.inline.ruler.before("emphasis", "zulip_mention", _make_mention_rule(lookup))
+    md.inline.ruler.before("emphasis", "zulip_mention", _mention)
     md.inline.ruler.before("emphasis", "zulip_tex", _tex)
-    md.inline.ruler.before("emphasis", "zulip_channel", _make_channel_rule(lookup))
+    md.inline.ruler.before("emphasis", "zulip_channel", _channel)
     md.inline.ruler.before("emphasis", "zulip_emoji", _emoji)
     md.inline.ruler.before("emphasis", "zulip_strikethrough", _strikethrough)
-    md.core.ruler.after("inline", "zulip_links", _make_link_rule(realm_url))
+    md.core.ruler.after("inline", "zulip_links", _links)
     md.validateLink = _validate_link
     md.normalizeLink = _normalize_link
     for name, rule in _renderers().items():
@@ -654,5 +644,9 @@ def render(content: str, lookup: Optional[Lookup] = None, *, realm_url: Optional
     """
     if not content.strip():
         return ""
-    rendered = _parser(lookup, realm_url.rstrip("/") if realm_url else None).render(content)
+    env = {"lookup": lookup, "realm_url": realm_url.rstrip("/") if realm_url else None}
+    rendered = _PARSER.render(content, env)
     return rendered.rstrip("\n")
+
+
+_PARSER = _parser()
