@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import pytest
@@ -121,6 +122,7 @@ def test_all_interfaces_accept_the_machines_name_and_warn(started):
 def test_users_file_creates_bots_with_names_and_the_banner_hides_their_keys(tmp_path, started):
     users = tmp_path / "users"
     users.write_text("# bots\nhubot-bot@example.com:hubotkey123:Hubot\n\nci-bot@example.com:cikey456\n")
+    users.chmod(0o600)
     server = started("--users-file", str(users))
     hubot = server.store.user_by_email("hubot-bot@example.com")
     assert (hubot.full_name, hubot.api_key, hubot.is_bot) == ("Hubot", "hubotkey123", True)
@@ -128,6 +130,18 @@ def test_users_file_creates_bots_with_names_and_the_banner_hides_their_keys(tmp_
     text = banner(server)
     assert "hubotkey123" not in text and "cikey456" not in text
     assert "key=(the key you gave)" in text
+
+
+def test_a_users_file_others_can_read_is_warned_about(tmp_path):
+    users = tmp_path / "users"
+    users.write_text("ci-bot@example.com:cikey456\n")
+    users.chmod(0o644)
+    with pytest.warns(UserWarning, match=r"readable by other users; run: chmod 600"):
+        build_server(parse("--users-file", str(users)), env={}).close()
+    users.chmod(0o600)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        build_server(parse("--users-file", str(users)), env={}).close()  # mode 600: no warning
 
 
 def test_users_from_the_environment(started):

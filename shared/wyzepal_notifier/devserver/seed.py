@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Iterable, List, Mapping, Optional
 
 from ..config import load_pyfile
+from ..config.pyfile import warn_if_readable_by_others
 from ..errors import WyzePalError
 
 #: Environment variable holding user specs (one per line, or comma-separated).
@@ -79,7 +80,9 @@ def users_from_file(path: str) -> List[UserSeed]:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise SeedError(f"--users-file {path}: cannot read it ({exc.strerror or exc})") from None
-    return [parse_user(spec, f"--users-file {path}") for spec in _specs(text, split_commas=False)]
+    users = [parse_user(spec, f"--users-file {path}") for spec in _specs(text, split_commas=False)]
+    warn_if_readable_by_others(Path(path), holds_secret=any(u.key for u in users))
+    return users
 
 
 def users_from_env(env: Optional[Mapping[str, str]] = None) -> List[UserSeed]:
