@@ -135,7 +135,7 @@ def test_a_response_slower_than_the_timeout_is_sent_again_and_nothing_else_repea
     queue_topics(outbox, ["a", "b"], 4)
     assert outbox.flush(20)
     outbox.close()
-    posts = lambda: [r for r in devserver.requests if r.path.endswith("/messages")]  # noqa: E731
+    posts = lambda: [r for r in devserver.requests if r.method == "POST" and r.path.endswith("/messages")]  # noqa: E731
     wait_until(lambda: len(posts()) == 9)  # the abandoned request is logged once the server is done with it
     contents = [m["content"] for m in devserver.messages()]
     counts = collections.Counter(contents)

@@ -25,7 +25,7 @@ def _normalise_path(path: Optional[str]) -> Optional[str]:
 class Fault:
     """One armed fault; ``remaining`` None means until cleared."""
 
-    kind: str  # "fail", "drop" or "delay"
+    kind: str  # "fail", "drop", "lose_answer", "delay_answer" or "delay"
     remaining: Optional[int]
     path: Optional[str] = None
     method: Optional[str] = None
@@ -84,6 +84,17 @@ class FaultInjector:
         ``reset=True`` sends a TCP RST instead of a clean close.
         """
         return self._add(Fault("drop", n, path, method, reset=reset))
+
+    def lose_answer_next(self, n: int = 1, path: Optional[str] = None, method: Optional[str] = None) -> Fault:
+        """Handle the next ``n`` matching requests (a message is stored), then close the connection
+        without the answer: what a client meets when the network breaks after the server acted."""
+        return self._add(Fault("lose_answer", n, path, method))
+
+    def delay_answer(self, seconds: float, n: Optional[int] = None, path: Optional[str] = None,
+                     method: Optional[str] = None) -> Fault:
+        """Handle matching requests at once (a message is stored), then hold the answer ``seconds``:
+        a client that stops waiting, or is killed meanwhile, never learns that the server acted."""
+        return self._add(Fault("delay_answer", n, path, method, seconds=seconds))
 
     def delay(
         self,

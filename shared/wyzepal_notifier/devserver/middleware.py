@@ -123,6 +123,14 @@ async def inject_faults(request: web.Request, handler: Handler) -> web.StreamRes
     if fault.kind == "drop":
         _drop(request, fault.reset)
         raise asyncio.CancelledError  # nothing is written; the client sees a dead socket
+    if fault.kind == "delay_answer":
+        response = await handler(request)
+        await asyncio.sleep(fault.seconds)
+        return response
+    if fault.kind == "lose_answer":
+        await handler(request)  # the server acts (stores the message) ...
+        _drop(request, fault.reset)
+        raise asyncio.CancelledError  # ... and the answer never reaches the client
     return failure_response(fault)
 
 

@@ -22,6 +22,7 @@ spool provides the long-term retry.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -34,6 +35,7 @@ from ..client.retry import RateLimitGate
 from ..errors import APIError, MessageRejected, RateLimited, ServerUnreachable
 from .alerts import Alerter
 from .handles import POST
+from .once import SendOnce
 from .operations import Operations, Unresolvable
 from .spool import Sender, Spool, SpooledMessage, worker_identity
 
@@ -83,6 +85,10 @@ class Courier:
         self.call_retry = call_retry
         self.concurrency = max(1, int(concurrency))
         self.operations = Operations(spool)
+        self.once = SendOnce(spool, self.worker)
+        #: A post is not sent again inside one call: whether a try whose answer was lost arrived is
+        #: checked first (``.once``), so its retries go through the spool.
+        self.post_retry = dataclasses.replace(call_retry, budget=0.0)
         self.alerter = Alerter(spool)
         self._client_factory = client_factory or self._default_client
         self._local = threading.local()
@@ -222,8 +228,11 @@ class Courier:
         """One row to the server: a post (its id recorded for its handle) or an operation."""
         if row.kind == POST:
             message = self.operations.destination(row)
-            answer = client.send_message(message)
-            self.spool.delivered(row, message_id=_int_or_none(answer.get("id")), topic=message.topic)
+            message_id = self.once.arrived(row, message, client)  # an earlier try whose answer was lost
+            if message_id is None:
+                answer = client.send_message(self.once.params(row, message, client), retry=self.post_retry)
+                message_id = _int_or_none(answer.get("id"))
+            self.spool.delivered(row, message_id=message_id, topic=message.topic)
             return "delivered"
         refusal = self.operations.apply(row, client)
         if refusal is None:

@@ -102,9 +102,12 @@ CREATE TABLE IF NOT EXISTS stats (bucket INTEGER NOT NULL, name TEXT NOT NULL, v
                                   PRIMARY KEY (bucket, name));
 CREATE TABLE IF NOT EXISTS alerts (name TEXT PRIMARY KEY, sent_at REAL NOT NULL, text TEXT);
 """
-#: Version 3: where a sender's alerts go (``ALERTS_TO``).
+#: Version 3: where a sender's alerts go (``ALERTS_TO``); what was tried of a post (to send it once).
 _SCHEMA_3 = """
 ALTER TABLE senders ADD COLUMN alerts TEXT;
+ALTER TABLE messages ADD COLUMN attempt TEXT;
+CREATE TABLE IF NOT EXISTS sent (message_id INTEGER NOT NULL, sender_id INTEGER NOT NULL, at REAL NOT NULL,
+                                 PRIMARY KEY (sender_id, message_id));
 """
 _MIGRATIONS = {1: _SCHEMA, 2: _SCHEMA_2, 3: _SCHEMA_3}
 
@@ -135,6 +138,8 @@ class SpooledMessage:
     kind: str = POST
     handle: Optional[str] = None
     args: dict[str, Any] = field(default_factory=dict)
+    #: What earlier tries of a post sent (``local_ids``, ``queue_id``, ``since``): empty when never tried.
+    attempt: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -497,7 +502,7 @@ class Spool:
                 db.execute("UPDATE messages SET claimed_by = ?, claimed_until = ? WHERE id IN "
                            "(SELECT id FROM messages WHERE state = 'pending' AND key = ? ORDER BY id LIMIT ?)",
                            (worker, now + lease, key, per_key))
-            rows = db.execute("SELECT id, sender_id, key, body, attempts, kind, handle, args FROM messages "
+            rows = db.execute("SELECT id, sender_id, key, body, attempts, kind, handle, args, attempt FROM messages "
                               "WHERE claimed_by = ? AND state = 'pending' ORDER BY id", (worker,)).fetchall()
         return [_spooled(r) for r in rows]
 
@@ -510,6 +515,9 @@ class Spool:
         """Done with the row; a post with a handle records the server's id for that handle (and where it went)."""
         with self.transaction() as db:
             db.execute("DELETE FROM messages WHERE id = ?", (row.id,))
+            if row.kind == POST and message_id is not None:
+                db.execute("INSERT OR IGNORE INTO sent (message_id, sender_id, at) VALUES (?, ?, ?)",
+                           (message_id, row.sender_id, time.time()))
             if row.kind == POST and row.handle and message_id is not None:
                 db.execute("UPDATE handles SET message_id = ?, sent_at = ?, topic = COALESCE(?, topic) "
                            "WHERE handle = ?", (message_id, time.time(), topic, row.handle))
@@ -519,6 +527,19 @@ class Spool:
                        "ON CONFLICT (name) DO UPDATE SET value = value + 1")
             self._count(db, "delivered")
             db.execute("UPDATE senders SET failures = 0 WHERE id = ? AND failures != 0", (row.sender_id,))
+
+    def note_attempt(self, row: SpooledMessage, attempt: dict[str, Any]) -> None:
+        """Before a post goes out: what this try sends, so a later try can tell whether it arrived."""
+        with self._lock:
+            self._db.execute("UPDATE messages SET attempt = ? WHERE id = ?", (encode_args(attempt), row.id))
+
+    def sent_ids(self, sender_id: int, since: float) -> set[int]:
+        """Server ids of this sender's posts delivered from this spool since ``since`` (not another's copy)."""
+        with self._lock:
+            rows = self._db.execute("SELECT message_id FROM sent WHERE sender_id = ? AND at >= ?",
+                                    (sender_id, since)).fetchall()
+            self._db.execute("DELETE FROM sent WHERE at < ?", (time.time() - 7 * 24 * 3600,))
+        return {r[0] for r in rows}
 
     @staticmethod
     def _count(db: sqlite3.Connection, name: str, n: int = 1) -> None:
@@ -678,7 +699,8 @@ class Spool:
 def _spooled(r: Sequence[Any]) -> SpooledMessage:
     kind = r[5] or POST
     message = Message.from_json(r[3]) if kind == POST else None
-    return SpooledMessage(r[0], r[1], r[2], message, r[4], kind, r[6], json.loads(r[7]) if r[7] else {})
+    return SpooledMessage(r[0], r[1], r[2], message, r[4], kind, r[6], json.loads(r[7]) if r[7] else {},
+                          json.loads(r[8]) if r[8] else {})
 
 
 def describe_row(kind: str, handle: Optional[str], body: str) -> str:
