@@ -11,10 +11,20 @@
 # Where the hook finds this file (the first that exists wins):
 #   1. wyzepal-git-post-receive --config /path/to/wyzepal_git_config.py
 #   2. $WYZEPAL_GIT_CONFIG
-#   3. beside the hook as git ran it (hooks/post-receive -> hooks/wyzepal_git_config.py)
-#   4. the repository's own hooks folder ($GIT_DIR/hooks)
+#   3. git config wyzepal.config (a path, relative to the repository)
+#   4. beside the hook as git ran it (hooks/post-receive -> hooks/wyzepal_git_config.py)
+#   5. the repository's own hooks folder ($GIT_DIR/hooks)
 # No HOME is needed. Environment variables WYZEPAL_SITE, WYZEPAL_USER and
 # WYZEPAL_API_KEY beat this file.
+#
+# One hook for many repositories (gitolite, Gerrit, a shared core.hooksPath):
+# keep this one file (credentials, defaults) beside the shared hook, and let each
+# repository set what differs in its git config, which beats this file:
+#   git config wyzepal.stream backend            (STREAM_FOR_NOTIFICATIONS)
+#   git config wyzepal.topic '{repo}: {branch}'
+#   git config wyzepal.maxCommits 5              (any setting: its name without underscores)
+#   git config --add wyzepal.excludePaths secret (a list: one value per --add)
+# The API key, CONFIGURATIONS and COMMIT_NOTICE_DESTINATION stay in this file.
 #
 # Try it without sending anything (prints the messages):
 #   echo "OLD-SHA NEW-SHA refs/heads/main" | wyzepal-git-post-receive --dry-run
@@ -43,6 +53,21 @@ TAG_TOPIC = "tags"
 # COMMIT_URL = "https://git.example.com/{repo}/commit/{sha}"
 # Commits listed per push; a bigger push ends with "… and N more commits."
 MAX_COMMITS = 20
+# Under each commit: files changed and lines +/- ("3 files changed, +12 −4: `a.py` +10 −3, …"),
+# the first MAX_DIFFSTAT_FILES files by name.
+# DIFFSTAT = True
+# MAX_DIFFSTAT_FILES = 5
+# Leave merge commits out of lists and counts (as git rev-list --no-merges).
+# EXCLUDE_MERGES = True
+# An annotated tag shows its message and the commits since the previous annotated
+# tag on its line (git describe); False keeps only the message.
+TAG_SHORTLOG = True
+# A "compare" link for the whole push: {old}, {new}, {old_short}, {new_short}, {repo}, {branch}.
+# COMPARE_URL = "https://git.example.com/{repo}/compare/{old}...{new}"
+# The notices of one push bound for the same channel and topic are one message
+# (30 tags pushed with --tags: one message in TAG_TOPIC); past this many
+# characters it is split into numbered parts, between two refs.
+MAX_MESSAGE_LENGTH = 10000
 # The name shown in messages; default: the repository's folder name without ".git".
 # REPOSITORY_NAME = "project"
 
@@ -57,11 +82,17 @@ MAX_COMMITS = 20
 #   pusher             who pushed, when the server says (GitLab, gitolite, Gitea, HTTP)
 # "stream"/"topic" (or any setting under "settings") apply to that entry only; an
 # entry's own "topic" applies to its tag notices too ({branch} is then the tag).
+# PATHS and EXCLUDE_PATHS (globs on the path from the repository's root; "*" also
+# crosses folders; a folder name means everything under it) filter each entry's
+# commits: one touching only excluded paths is neither listed nor counted there,
+# and a diffstat lists only the paths the entry may see.
 # CONFIGURATIONS = [
 #     {"description": "main and releases", "conditions": {"branch": ["main", "release/*"]}},
 #     {"description": "release tags", "conditions": {"tag": "v*"}, "stream": "releases", "topic": "{repo}"},
 #     {"description": "force pushes to main", "conditions": {"branch": "main", "type": "force_push"},
 #      "stream": "ops"},
+#     {"description": "all but the secrets", "stream": "audit", "settings": {"EXCLUDE_PATHS": ["secret", "*.pem"]}},
+#     {"description": "the docs team", "stream": "docs", "settings": {"PATHS": ["docs", "*.md"], "DIFFSTAT": True}},
 # ]
 
 # --- Or decide in code (optional), as with the classic git hook -----------------------------

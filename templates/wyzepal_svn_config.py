@@ -10,6 +10,14 @@
 # Use the command's full path: Subversion runs hooks with an empty environment
 # (no PATH, no HOME). `command -v wyzepal-svn-post-commit` shows it.
 #
+# Locks and changed revision properties, each hook with Subversion's own arguments:
+#   hooks/post-lock:            exec /usr/local/bin/wyzepal-svn-post-lock "$1" "$2"     (paths on stdin)
+#   hooks/post-unlock:          exec /usr/local/bin/wyzepal-svn-post-unlock "$1" "$2"   (paths on stdin)
+#   hooks/post-revprop-change:  exec /usr/local/bin/wyzepal-svn-post-revprop-change "$1" "$2" "$3" "$4" "$5"
+# A changed svn:log edits the revision's message; other properties are a short
+# notice. Subversion allows such changes only through a pre-revprop-change hook:
+# plugins/svn/README.md has one that allows log edits and nothing else.
+#
 # Where the hook finds this file (the first that exists wins):
 #   1. wyzepal-svn-post-commit --config /path/to/wyzepal_svn_config.py REPOS REV
 #   2. $WYZEPAL_SVN_CONFIG (set it in the repository's conf/hooks-env if you need it)
@@ -42,6 +50,11 @@ TOPIC = "{repo}"
 # REVISION_URL = "https://trac.example.com/changeset/{revision}"
 # Changed paths listed per commit; a bigger commit ends with "… and N more paths."
 MAX_PATHS = 20
+# Lines added and removed after each path ("`M /trunk/a.txt` +3 −1"), from svnlook diff.
+# DIFFSTAT = True
+# The topic of lock and unlock notices ({repo} is filled in); an entry of
+# CONFIGURATIONS with its own "topic" uses that instead.
+LOCK_TOPIC = "locks"
 # The name shown in messages; default: the repository's folder name.
 # REPOSITORY_NAME = "project"
 # Where svnlook is, when not in /usr/local/bin, /usr/bin or /bin:
@@ -53,7 +66,8 @@ MAX_PATHS = 20
 #   path         a changed path or any folder above one: "/trunk/web" matches
 #                every commit touching something under /trunk/web; globs work
 #                too ("/branches/*/docs/*", "*.css")
-#   author       who committed
+#   author       who committed (for a lock: who locked or unlocked)
+#   type         commit, lock, unlock, revprop_change
 #   repository   the name shown in messages
 # "stream"/"topic" (or any setting under "settings") apply to that entry only.
 # CONFIGURATIONS = [

@@ -48,7 +48,9 @@ def test_the_template_loads_as_shipped_and_with_every_example_turned_on(tmp_path
     full.chmod(0o600)
     integration = GitIntegration.load(explicit=full, env={})
     assert [c.description for c in integration.configurations] == [
-        "main and releases", "release tags", "force pushes to main"]
+        "main and releases", "release tags", "force pushes to main", "all but the secrets", "the docs team"]
+    assert integration.configurations[4]["PATHS"] == ["docs", "*.md"] and integration.settings["DIFFSTAT"] is True
+    assert integration.settings["COMPARE_URL"] == "https://git.example.com/{repo}/compare/{old}...{new}"
     destination = integration.settings["COMMIT_NOTICE_DESTINATION"]
     assert destination("project", "wip/x", B) is None
     assert destination("project", "main", B) == {"stream": "commits", "topic": "project: main"}

@@ -45,7 +45,11 @@ class DigestOutbox:
         self.limit = limit
         self._groups: dict[str, list[Message]] = {}
 
-    def put(self, message: Message) -> None:
+    def put(self, message: Message, **options: Any) -> None:
+        """Collect; a message with a handle or conversation is its own, so it goes straight through."""
+        if options:
+            self.outbox.put(message, **options)
+            return
         message.checked()  # what the server would refuse is refused now, as by the real outbox
         self._groups.setdefault(message.key, []).append(message)
 
