@@ -196,6 +196,8 @@ FENCE_HELPERS: dict[str, Callable[[str], str]] = {
     "code_block": code_block,
     "code_block as quote": lambda text: code_block(text, "quote"),
     "code_block as math": lambda text: code_block(text, "math"),
+    "code_block as .quote": lambda text: code_block(text, ".quote"),
+    "code_block as {SPOILER}": lambda text: code_block(text, "{SPOILER}"),
     "quote": quote,
     "trac {{{#!quote}}}": lambda text: quote(to_markdown("{{{#!quote\n" + text + "\n}}}", _TRAC)),
     "trac {{{ }}}": lambda text: quote(to_markdown("{{{\n" + text + "\n}}}", _TRAC)),

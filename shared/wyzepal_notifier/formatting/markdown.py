@@ -6,7 +6,7 @@ from typing import Iterable, Optional
 from urllib.parse import quote as url_quote
 from urllib.parse import urlsplit
 
-from .blocks import SPECIAL_LANGUAGES, cut_markdown, open_blocks
+from .blocks import FENCE_RE, SPECIAL_LANGUAGES, cut_markdown, open_blocks
 from .mentions import WILDCARDS, neutralize_mentions
 from .text import clean_name
 
@@ -35,12 +35,17 @@ def plain(text: Optional[str]) -> str:
 
 
 def bold(text: str) -> str:
-    """A name or short value in bold (cleaned like a name: no bidi or zero-width tricks)."""
-    return f"**{plain(_one_line(text))}**"
+    """A name or short value in bold (cleaned like a name: no bidi or zero-width tricks).
+
+    Nothing at all for an empty value: ``****`` alone on a line is a horizontal rule.
+    """
+    text = plain(_one_line(text))
+    return f"**{text}**" if text else ""
 
 
 def italic(text: str) -> str:
-    return f"*{plain(_one_line(text))}*"
+    text = plain(_one_line(text))
+    return f"*{text}*" if text else ""
 
 
 def link(text: str, url: str) -> str:
@@ -94,7 +99,8 @@ def code_block(text: str, language: str = "") -> str:
     """
     fence = _fence_for(text)
     language = re.sub(r"[^A-Za-z0-9_+.-]", "", language)
-    if language.lower() in SPECIAL_LANGUAGES:
+    opened = FENCE_RE.match(fence + language)  # the language as Zulip reads it (".quote" is quote)
+    if not opened or (opened.group("lang") or "").lower() in SPECIAL_LANGUAGES:
         language = "text"
     return f"{fence}{language}\n{text.rstrip()}\n{fence}"
 
