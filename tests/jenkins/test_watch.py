@@ -252,7 +252,11 @@ def test_without_commands_enabled_the_watcher_does_not_listen_to_chat(jenkins_si
             time.sleep(0.05)
         jenkins_sim.jenkins.run_build("app", "FAILURE")
         assert "**failed**" in devserver.wait_for_messages(1, timeout=15)[0]["content"]
-        assert devserver.queue_ids() == []  # no event queue registered: nobody reads chat
+        # nobody reads chat: a command gets no answer (the outbox's own queue, for sending once, answers nothing)
+        devserver.add_user("alice@example.com", full_name="Alice Liddell", bot=False)
+        devserver.send_message("alice@example.com", "ci", "@**Test Bot** help", topic="app")
+        time.sleep(1.5)
+        assert [m["sender_email"] for m in devserver.messages()] == ["bot@example.com", "alice@example.com"]
     finally:
         stop.set()
         watcher.join(timeout=20)
