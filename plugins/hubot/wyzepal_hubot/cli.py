@@ -48,8 +48,10 @@ def check(integration: HubotIntegration) -> int:
 
     settings = integration.settings
     print(f"config: {settings.path} as {settings['WYZEPAL_USER']} on {settings['WYZEPAL_SITE']}")
+    from wyzepal_notifier.cli.check import quick_client
+
     try:
-        me = integration.client.get_profile()
+        me = quick_client(integration).get_profile()
     except APIError as exc:
         log.error("WyzePal refused the bot: %s", exc)
         return EXIT_USAGE if exc.status in (401, 403) else EXIT_FAILED
