@@ -97,9 +97,9 @@ class BridgeRun:
         return self.seen
 
     def request(self, kind: str, ref: str, text: str, room: Optional[str] = None, user: Optional[dict] = None,
-                timeout: float = 10.0) -> dict:
-        """Send a request and return its answer line (``ack`` or ``error``)."""
-        self.send(type=kind, ref=ref, text=text, room=room, user=user)
+                timeout: float = 10.0, **fields: Any) -> dict:
+        """Send a request (``fields``: more of it, e.g. ``message_id``) and return its answer line (ack or error)."""
+        self.send(type=kind, ref=ref, text=text, room=room, user=user, **fields)
         deadline = time.monotonic() + timeout
         while True:
             for kind_of_answer in ("ack", "error"):

@@ -25,6 +25,10 @@ export default robot => {
     return res.reply(`you are ${user.name} <${user.email_address}>`)
   })
   robot.respond(/announce (.+)$/i, res => robot.messageRoom('stream:ci topic:announcements', res.match[1]))
+  robot.respond(/ack$/i, res => res.react('thumbs_up'))
+  robot.hearReaction(msg => msg.type === 'added' && msg.reaction === 'eyes',
+    res => res.send(`saw :${res.message.reaction}: from ${res.message.user.name} on ${res.message.item.id}`))
+  robot.topic(res => res.send(`topic is now ${res.message.text} (${res.message.change})`))
 }
 """
 

@@ -8,6 +8,7 @@ import time
 import pytest
 from hubot_harness import ALICE, HUBOT
 from hubot_process import HubotRun, children_of, wait_until_gone
+from wyzepal_notifier import Client
 
 
 @pytest.fixture
@@ -68,6 +69,45 @@ def test_message_room_reaches_another_channel_and_topic(hubot, server):
     hubot()
     alice_says(server, "@**Hubot** announce release 1.2 is out")
     wait_for_answer(server, "release 1.2 is out", stream="ci", topic="announcements")
+
+
+def test_a_reaction_reaches_a_script_and_res_react_reacts_on_the_server(hubot, server):
+    hubot()
+    asked = alice_says(server, "@**Hubot** ack", topic="reactions")
+    deadline = time.monotonic() + 20
+    while not server.message(asked)["reactions"]:
+        assert time.monotonic() < deadline, "res.react added no reaction"
+        time.sleep(0.05)
+    [reaction] = server.message(asked)["reactions"]
+    assert reaction["emoji_name"] == "thumbs_up" and server.store.user_by_id(reaction["user_id"]).email == HUBOT[0]
+
+    with Client(server.site, ALICE["email"], ALICE["api_key"]) as alice:
+        alice.add_reaction(asked, "eyes")
+    wait_for_answer(server, f"saw :eyes: from Alice Liddell on {asked}", topic="reactions")
+
+
+def test_a_topic_resolved_by_a_person_reaches_robot_topic(hubot, server):
+    hubot()
+    said = alice_says(server, "deploy 12 done", topic="deploy 12")
+    with Client(server.site, ALICE["email"], ALICE["api_key"]) as alice:
+        alice.update_message(said, topic="✔ deploy 12", propagate_mode="change_all")
+    wait_for_answer(server, "topic is now ✔ deploy 12 (resolved)", topic="✔ deploy 12")
+
+
+def test_a_command_in_the_empty_topic_is_answered_there(hubot, server):
+    hubot()
+    alice_says(server, "@**Hubot** ping", topic="")
+    [pong] = wait_for_answer(server, "PONG", topic="")
+    assert pong["subject"] == ""
+
+
+def test_another_bots_message_gets_no_answer(hubot, server):
+    hubot()
+    server.add_user("ci-bot@example.com", "c" * 32, full_name="CI Bot", bot=True)
+    server.send_message("ci-bot@example.com", "general", "@**Hubot** ping", topic="bots")
+    alice_says(server, "@**Hubot** ping", topic="people")
+    wait_for_answer(server, "PONG", topic="people")
+    assert not [m for m in server.messages("general", "bots") if m["sender_email"] == HUBOT[0]]
 
 
 def test_a_killed_bridge_is_restarted_and_misses_nothing(hubot, server):

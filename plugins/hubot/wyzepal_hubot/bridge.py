@@ -84,7 +84,6 @@ class Bridge:
             self.addressing = Addressing(bot, self.robot_name, self.robot_alias)
             self.directory = Directory(self.events_client, bot.email)
             self._announce_users()
-            self._learn_rules()
             self.delivery.start()
             self._listener.start()
             self.stop_event.wait()
@@ -128,7 +127,11 @@ class Bridge:
             self.writer.users(people)
 
     def _learn_rules(self) -> None:
-        """The realm's name for the empty topic (and whether it has one), for answers said there."""
+        """The realm's name for the empty topic (and whether it has one), for answers said there.
+
+        Asked once the event queue exists: the short-lived queue this makes must not be
+        mistaken (by a watcher of the server's queues) for the bridge listening.
+        """
         try:
             rules = self.events_client.get_realm_settings(retry=LOOKUP_RETRY)
         except WyzePalError as exc:
@@ -145,6 +148,7 @@ class Bridge:
             self.defaults = replace(self.defaults, empty_topic=None)
         if self.stream is not None and self.stream.registrations == 0:
             assert self.addressing is not None
+            self._learn_rules()
             self.writer.ready(self.addressing.bot, self.events_client.site, state.get("max_message_id"))
             log.info("listening as %s on %s", self.addressing.bot.email, self.events_client.site)
         else:

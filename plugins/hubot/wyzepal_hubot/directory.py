@@ -2,8 +2,9 @@
 
 A ``reaction`` event names a message id and a user id; Hubot scripts want the room
 and the people (and whether they are bots: another bot's words can start a loop of
-answers). The people come from ``GET /users`` at start (again, at most once a
-minute, when someone unknown speaks); the rooms of the messages heard recently are
+answers). The people come from ``GET /users`` at start, and again when someone
+unknown speaks (a bot created since; someone the list still lacks is not asked
+about again for a minute); the rooms of the messages heard recently are
 remembered, and a message not among them is fetched once.
 """
 from __future__ import annotations
@@ -45,13 +46,12 @@ class Directory:
         self._messages: OrderedDict[int, Seen] = OrderedDict()
         self._remember = remember
         self._refresh_seconds = refresh_seconds
-        self._refreshed = float("-inf")
+        self._missing: dict[Any, float] = {}  # ids GET /users did not list, and when it was asked
 
     # -- people ------------------------------------------------------------------------
 
     def load(self) -> list[Person]:
         """Everyone active in the organisation (``GET /users``); [] when the server will not say."""
-        self._refreshed = time.monotonic()
         try:
             members = self.client.call("GET", "users", retry=LOOKUP_RETRY).get("members", [])
         except WyzePalError as exc:
@@ -67,9 +67,12 @@ class Directory:
                                                         str(member.get("email", "")), bool(member.get("is_bot")))
 
     def person(self, user_id: Any, name: str = "", email: str = "") -> Person:
-        """The person with ``user_id``; someone new makes the list be read again (once a minute at most)."""
-        if user_id not in self.people and time.monotonic() - self._refreshed >= self._refresh_seconds:
+        """The person with ``user_id``; someone new makes the list be read again."""
+        if user_id not in self.people and time.monotonic() - self._missing.get(user_id, float("-inf")) \
+                >= self._refresh_seconds:
             self.load()
+            if user_id not in self.people:
+                self._missing[user_id] = time.monotonic()
         known = self.people.get(user_id)
         if known is not None:
             return known
