@@ -2,6 +2,11 @@
 
 Every plugin builds message content with these helpers; none concatenates raw
 host text (ticket summaries, commit messages, job names) into markdown.
+Link targets are encoded and only ``http(s)`` (or a path from the root) becomes
+a link; quotes and code blocks hold against any fence inside; names, topics and
+link texts lose control, bidi and zero-width characters (``clean_name``);
+``truncate_markdown`` (and ``Message.checked()``'s cut to the server's limit)
+closes every block and code span it cuts.
 """
 from .markdown import (
     bold,
