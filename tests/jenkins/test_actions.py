@@ -261,3 +261,13 @@ def test_approval_end_to_end_over_the_events_api(jenkins_sim, write_config, devs
         stop.set()
         watcher.join(timeout=20)
     assert not watcher.is_alive()
+
+
+def test_a_multibranch_job_may_be_named_as_messages_show_it(setup):
+    sim, handler, _ = setup
+    sim.add_job("deploy/web-mb/feature%2Flogin", pipeline=True)
+    sim.run_build("deploy/web-mb/feature%2Flogin", "FAILURE")
+    running = sim.start_build("deploy/web-mb/feature%2Flogin")
+    reply = said(handler, "abort deploy/web-mb/feature/login")
+    assert reply.startswith(f":stop_sign: Aborting [deploy/web-mb/feature/login #2]({running.url}) for Alice")
+    assert running.result == "ABORTED"

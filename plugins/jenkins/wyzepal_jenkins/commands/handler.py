@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from typing import Any, Mapping, Optional
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from wyzepal_notifier import Message, WyzePalError
 from wyzepal_notifier.events import Reaction
@@ -120,6 +120,10 @@ class CommandHandler:
             command = parse(strip_mention(str(message.get("content", ""))))
         except CommandError as exc:
             return f"Sorry, {exc}."
+        try:
+            command.job = self._resolve(command.job) if command.job else command.job
+        except JenkinsError:
+            pass  # the command itself will say what is wrong
         if command.job and not self.policy.can_see(command.job):
             return f"Sorry, I don't watch a job called {bold(command.job)}."
         try:
@@ -138,6 +142,29 @@ class CommandHandler:
         except JenkinsError as exc:
             log.warning("%s failed: %s", command.name, exc)
             return "Sorry, Jenkins cannot be reached right now; try again in a minute."
+
+    def _resolve(self, typed: str) -> str:
+        """The job's full name, also when typed as shown: ``team/app/feature/login`` is ``team/app/feature%2Flogin``.
+
+        Messages show multibranch names decoded; a name Jenkins does not know is
+        tried with its last parts joined as one branch name (a request each).
+        """
+        parts = typed.split("/")
+        if len(parts) < 3 or "%2F" in typed:
+            return typed
+        try:
+            self.api.job(typed)
+            return typed
+        except NotFound:
+            pass
+        for cut in range(len(parts) - 1, 0, -1):
+            candidate = "/".join(parts[:cut]) + "/" + quote("/".join(parts[cut:]), safe="")
+            try:
+                self.api.job(candidate)
+                return candidate
+            except NotFound:
+                continue
+        return typed
 
     # -- the commands --------------------------------------------------------------
 
