@@ -762,3 +762,17 @@ def test_system_groups_nest_by_role(server):
     assert everyone_in("role:members") == set(ids.values())
     assert everyone_in("role:moderators") == {ids[ADMIN[0]]}
     assert everyone_in("role:nobody") == set()
+
+
+def test_message_history_errors(server):
+    message_id = say(server)
+    error(api(server, "GET", "messages/999999/history"), "Invalid message(s)")
+    server.set_realm(allow_edit_history=False)
+    error(api(server, "GET", f"messages/{message_id}/history"), "Message edit history is disabled in this organization")
+    ok(patch(server, message_id, content="edited"))
+    assert "edit_history" not in get(server, message_id)  # not shown when the organisation hides it
+
+
+def test_moving_to_a_channel_that_does_not_exist_or_by_a_bad_id(server, thread):
+    error(patch(server, thread[0], stream_id=999999), "Invalid channel ID")
+    error(api(server, "PATCH", f"messages/{thread[0]}", data={"stream_id": '"ci"'}), "stream_id is not an integer")
