@@ -143,3 +143,39 @@ def test_below_feature_level_334_the_empty_topic_falls_back_to_the_default(serve
     answer = run.request("send", "1", "PONG", room="stream:general topic:")
     assert answer["type"] == "ack"
     assert server.message(answer["ids"][0])["subject"] == "hubot"
+
+
+def test_a_server_certificate_nobody_trusts_exits_2_with_the_fix(start_bridge, server, tmp_path):
+    """Not transient: the bridge says what to set and exits 2, so the adapter stops Hubot instead of looping."""
+    import socket
+    import ssl
+    import subprocess
+    import threading
+
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(str(cert), str(key))
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve():
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            try:
+                context.wrap_socket(connection, server_side=True).close()
+            except (ssl.SSLError, OSError):
+                connection.close()  # the bridge refused the certificate, as it should
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        run = start_bridge(HUBOT_WYZEPAL_SITE=f"https://127.0.0.1:{listener.getsockname()[1]}")
+        assert run.wait(30) == 2
+    finally:
+        listener.close()
+    assert "HUBOT_WYZEPAL_CERT_BUNDLE" in run.log or "WYZEPAL_CERT_BUNDLE" in run.log
+    assert "Traceback" not in run.log and HUBOT[1] not in run.log

@@ -14,7 +14,7 @@ import threading
 from typing import Optional, Sequence
 
 from wyzepal_notifier.cli.options import add_config, add_verbose, command_parser
-from wyzepal_notifier.errors import APIError, ConfigError, describe_exception
+from wyzepal_notifier.errors import APIError, ConfigError, TLSVerificationFailed, describe_exception
 from wyzepal_notifier.events import stop_on_signals
 
 from .bridge import Bridge
@@ -89,7 +89,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except APIError as exc:
         log.error("WyzePal refused the bot: %s", exc)
         return EXIT_USAGE if exc.status in (401, 403) else EXIT_FAILED
-    except ConfigError as exc:
+    except (ConfigError, TLSVerificationFailed) as exc:  # a certificate not trusted: fix the config, no restarts
         log.error("%s", exc)
         return EXIT_USAGE
     except Exception:
