@@ -206,3 +206,28 @@ def test_a_report_with_odd_names_duplicates_and_parallel_stages():
     assert urls == [f"{base}testReport/pkg/T/Tests___linux___test_a_/",
                     f"{base}testReport/pkg/T/Tests___linux___test_a__2/",
                     f"{base}testReport/pkg/T/Tests___windows___test_x/"]
+
+
+# The JUnit plugin's own expectations for TestObject.safe and uniquifyName, from
+# jenkinsci/junit-plugin src/test/java/hudson/tasks/test/TestObjectTest.java at
+# c64aedde777764477e8a1885bcc8ae5d0b2eb29b (MIT; see fixtures/real/SOURCES.md).
+
+def test_safe_as_the_junit_plugins_own_tests_expect():
+    for char in " \"#%/:<>?[\\]^`{|}":
+        assert safe(f"a{char}b") == "a_b", char
+    for char in "\u0000\t\n\u007f":
+        assert safe(f"a{char}b") == "a_b"
+    legal = "azAZ09-._~!$&'()*+,;=@"
+    assert safe(legal) == legal
+    assert safe("Gr\u00fc\u00dfe\u30c6\u30b9\u30c8") == "Gr\u00fc\u00dfe\u30c6\u30b9\u30c8"
+    assert safe("") == "(empty)" and safe("a|b|c") == "a_b_c" and safe("|||") == "___"
+    encoded = safe("Foo#approve! is <called> by approve_on_foo?xyz/\\: 50%")
+    assert not set("#?\\/:%<>") & set(encoded)
+
+
+def test_uniquified_case_names_as_the_junit_plugins_own_tests_expect():
+    base = "https://ci.example.com/job/app/7/"
+    names = [f"t{int(j ** 0.5)}" for j in range(10)]
+    report = {"suites": [{"cases": [{"className": "pkg.T", "name": n, "status": "FAILED"} for n in names]}]}
+    shown = [failure.url.rsplit("/", 2)[1] for failure in summarize(report, base, 10).failures]
+    assert shown == ["t0", "t1", "t1_2", "t1_3", "t2", "t2_2", "t2_3", "t2_4", "t2_5", "t3"]
