@@ -118,6 +118,21 @@ def test_several_checkouts_the_jobs_own_revision_is_shown():
     assert multibranch.branch == "master"
 
 
+def test_a_real_library_loading_pipelines_actions_the_second_checkout_is_the_jobs():
+    """A recorded pipeline run: LibrariesAction, the library's BuildData, EnvActionImpl, then the job's BuildData.
+
+    The recording asked for ``actions[parameters[*]]`` only, so its BuildData carry just
+    their ``_class``; the revisions are filled in here, in the recorded places.
+    """
+    data = recorded("devopsdock_pipeline-with-library-actions.json")
+    library, own = [a for a in data["actions"] if a.get("_class") == "hudson.plugins.git.util.BuildData"]
+    for action, sha, branch in ((library, "1" * 40, "main"), (own, "2" * 40, "release")):
+        action["lastBuiltRevision"] = {"SHA1": sha, "branch": [{"SHA1": sha, "name": f"refs/remotes/origin/{branch}"}]}
+    build = parse_build("DJD/CD-Deploy/Reboot", data)
+    assert (build.branch, build.commit) == ("release", "2" * 40)
+    assert build.parameters == {"SERVICE": "unibank-branch-onboarding", "ENV": "uat", "REBOOT": "true"}
+
+
 def test_the_environment_beats_a_librarys_revision(jenkins_sim, write_config, devserver):
     sim = jenkins_sim.jenkins
     sim.add_job("app", pipeline=True)
