@@ -276,3 +276,18 @@ def test_a_job_deleted_and_created_anew_between_two_polls_is_a_new_job(jenkins_s
     assert watcher.poll_once().new_jobs == ["app"]
     integration.close(5)
     assert headlines(devserver, 1) == [("app", "**failed**")]
+
+
+def test_a_build_done_but_without_a_result_yet_is_announced_once_it_has_one(jenkins_sim, write_config, devserver):
+    """Real Jenkins can list a build with ``building: false`` and ``result: null`` for a moment while it ends."""
+    sim = jenkins_sim.jenkins
+    sim.add_job("app")
+    watcher, integration = make_watcher(write_config())
+    watcher.poll_once()
+    build = sim.start_build("app")
+    build.building = False  # result still null
+    assert watcher.poll_once().announced == []
+    sim.finish_build("app", 1, "FAILURE")
+    assert watcher.poll_once().announced == [("app", 1, "first_failure")]
+    integration.close(5)
+    assert headlines(devserver, 1) == [("app", "**failed**")]

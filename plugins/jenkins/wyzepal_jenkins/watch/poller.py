@@ -107,7 +107,7 @@ class Poller:
              report: PollReport) -> None:
         """Announce one build, then remember it: a build Jenkins failed to describe is tried again next poll."""
         number = int(entry["number"])
-        if entry.get("building"):
+        if entry.get("building") or entry.get("result") is None:  # no result yet: Jenkins is still finishing it
             if self.wants_started and number not in known.started:
                 self._announce(name, known, number, history, report)
                 known.started.append(number)
