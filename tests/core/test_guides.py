@@ -172,3 +172,33 @@ def test_the_hubot_guide_checks_the_bot(guide, chat, tmp_path):
              **editing(chat))
     done = guide.sh("wyzepal-hubot-bridge --check", bot)
     assert f"OK: logged in to {chat.site}" in done.stdout
+
+
+TICKET = """
+import sys
+from trac.env import Environment
+from trac.ticket.model import Ticket
+
+env = Environment(sys.argv[1])
+ticket = Ticket(env)
+ticket.populate({"summary": "The first ticket", "reporter": "alice", "description": "hello",
+                 "type": "defect", "status": "new", "priority": "major", "owner": ""})
+ticket.insert()
+env.shutdown()
+"""
+
+
+def test_the_trac_guide_announces_the_first_ticket(guide, chat, tmp_path):
+    """Installed the pip way, enabled with the README's trac-admin lines; a ticket saved (as the web form does)."""
+    guide.install("plugins/trac/README.md", "python3 -m pip install '.[trac]'")
+    env, etc = tmp_path / "env", tmp_path / "etc"
+    etc.mkdir()
+    guide.sh(f"trac-admin {env} initenv project sqlite:db/trac.db", tmp_path)
+    enable = block_with("plugins/trac/README.md", "config set components")
+    guide.sh(enable.replace("/path/to/env", str(env)).replace("/etc/trac", str(etc)), tmp_path)
+    guide.sh(f"wyzepal-integrations template trac -o {etc} && $EDITOR {etc}/wyzepal_trac_config.py", tmp_path,
+             **editing(chat))
+    (tmp_path / "ticket.py").write_text(TICKET)
+    guide.sh(f"python3 ticket.py {env}", tmp_path)
+    [message] = arrived(chat)
+    assert "The first ticket" in message["content"] + message["subject"]
