@@ -76,7 +76,7 @@ LOG_LINES = 0
 # named without a mention.
 MENTION_CULPRITS = False
 # Tell the breaker: on a first failure, a direct message to each culprit who is a chat
-# user (mapped in USERS, or whose commit/Jenkins email is a chat user's email). Nobody
+# user (mapped in USERS, or whose commit email is a chat user's email). Nobody
 # else is ever written to, and each broken streak is told once.
 DIRECT_MESSAGE_BREAKERS = False
 USERS = {

@@ -2,7 +2,7 @@
 
 Opt-in (DIRECT_MESSAGE_BREAKERS). A culprit is told only when they map to a
 chat user: through the USERS table (``"Name"`` or ``"Name|id"``, matched against
-the server's users) or, without an entry, because their commit or Jenkins email
+the server's users) or, without an entry, because their commit email
 is a chat user's email. People who do not map are never written to. Only the
 first failure after a success is told (not a failure after an unstable build:
 same broken streak); the watcher also remembers which build it told about.
