@@ -265,6 +265,12 @@ def test_check_ping_for_a_hubot_config_reaches_the_server(chat, tmp_path):
     assert done.returncode == 1 and "ping failed" in done.stderr and "w" * 32 not in done.stderr
 
 
+def test_the_hubot_readme_says_what_to_type_instead_of_the_old_adapter_habit():
+    text = (ROOT / "plugins" / "hubot" / "README.md").read_text(encoding="utf-8")
+    assert "npx hubot -a hubot-wyzepal" in text
+    assert "`npx hubot -a wyzepal`" in text and "Type `-a hubot-wyzepal`" in text
+
+
 # -- 4. bugs found on the way ------------------------------------------------------------------------------------
 
 def test_a_subcommand_that_fails_to_import_fails_loudly(monkeypatch):

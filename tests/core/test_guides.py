@@ -10,7 +10,8 @@ would run it on that host.
 
 Not run here: the root README's second command (``tox``: that is what CI runs
 around this test), the Hubot adapter's npm part (tests/hubot runs real Hubot),
-and Trac's tracd steps (tests/trac runs a real tracd).
+and tracd itself (the Trac guide's ticket is saved through Trac's API, as its
+web form does; tests/trac runs a real tracd).
 """
 from __future__ import annotations
 
