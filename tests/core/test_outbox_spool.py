@@ -190,3 +190,29 @@ def test_many_processes_creating_one_spool_at_once_all_succeed(tmp_path):
         failures = [p.communicate(timeout=60)[1] for p in processes if p.wait(timeout=60) != 0]
         go.unlink()
         assert failures == []
+
+
+@pytest.mark.parametrize("version", [1, 2, 3])
+def test_a_spool_written_by_an_older_version_is_migrated_and_keeps_its_messages(tmp_path, version):
+    import sqlite3
+
+    from wyzepal_notifier.outbox.spool import _MIGRATIONS, SCHEMA_VERSION
+
+    path = tmp_path / f"v{version}.sqlite3"
+    db = sqlite3.connect(str(path), isolation_level=None)
+    for step in range(1, version + 1):
+        for statement in _MIGRATIONS[step].split(";"):
+            if statement.strip():
+                db.execute(statement)
+    db.execute("INSERT INTO senders (site, email, api_key) VALUES ('https://chat.example.com', 'b@example.com', ?)",
+               ("k" * 32,))
+    old = Message.to_stream("g", "t", "left by an old version")
+    db.execute("INSERT INTO messages (sender_id, key, body, created) VALUES (1, ?, ?, 0)", (old.key, old.to_json()))
+    db.execute(f"PRAGMA user_version = {version}")
+    db.close()
+    spool = Spool(path)
+    assert spool._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    rows = spool.claim("w", lease=30)
+    assert [r.message.content for r in rows] == ["left by an old version"] and rows[0].kind == "post"
+    spool.delivered(rows[0], message_id=7)
+    assert spool.status().delivered == 1

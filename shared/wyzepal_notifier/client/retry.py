@@ -1,6 +1,7 @@
 """When to try again: backoff with jitter for failures, the server's word for 429s."""
 from __future__ import annotations
 
+import collections
 import email.utils
 import math
 import random
@@ -79,63 +80,82 @@ def _seconds_until_date(text: str, now: float) -> Optional[float]:
     return email.utils.mktime_tz(parsed) - now
 
 
+#: Added to a window learnt from a reset given in whole seconds (which may have been rounded down).
+ROUNDING_SLACK = 1.0
+
+
 class RateLimitGate:
     """Keeps one bot's requests within the server's rate limit, however many threads send.
 
-    The server's ``X-RateLimit-Remaining``/``-Reset`` headers say how many requests
-    are left in the window; a request :meth:`start` lets go counts against them
-    until its answer is :meth:`finish`-ed, so several threads never together spend
-    more than is left (which would cost 429s). Past a 429, :meth:`hold_until` keeps
-    everyone waiting for the server's ``Retry-After``.
+    The server's ``X-RateLimit-*`` headers say how many requests are left and when
+    the whole window is free again (Zulip limits with a sliding window). Waiting for
+    that reset whenever nothing is left wastes up to a window of capacity, so the
+    gate also keeps the start time of each request it lets go: a request counted in
+    the last answer frees its place one window after it was made, and requests let
+    go since that answer count against what was left. From the answers it learns
+    the window's length (``Reset`` minus the time of the request that saw it, at
+    most). The result: the bot drains at the server's limit without meeting 429s.
+    Past a 429, :meth:`hold_until` keeps everyone waiting for the server's
+    ``Retry-After``.
     """
 
     def __init__(self, max_wait: float = DEFAULT_MAX_RETRY_AFTER) -> None:
         self._lock = threading.Lock()
         self._not_before = 0.0
-        self._remaining: Optional[int] = None
-        self._reset = 0.0
-        self._in_flight = 0
+        self._sends: collections.deque[float] = collections.deque()
+        self._limit: Optional[int] = None
+        #: What the answers tell of the window's length: at most ``_window``, at least ``_window_lo``.
+        self._window: Optional[float] = None
+        self._window_lo = 0.0
+        #: The answer the gate goes by: when its request was made, what was left, when all is free.
+        self._seen_start = 0.0
+        self._seen_remaining: Optional[int] = None
+        self._seen_reset = 0.0
+        #: How long recent answers took: a request's place frees one window after the server counted it.
+        self._latencies: collections.deque[float] = collections.deque(maxlen=50)
         #: A reset time further away than this (a clock or proxy gone wrong) is believed only this far.
         self.max_wait = max_wait
 
-    def observe(self, headers: Optional[Mapping[str, str]]) -> None:
-        """Read the limit headers of an answer (answers of one window may come back out of order)."""
-        if not headers:
-            return
-        remaining = headers.get("X-RateLimit-Remaining")
-        reset = headers.get("X-RateLimit-Reset")
-        if remaining is None or reset is None:
-            return
-        try:
-            left, reset_at = int(float(remaining)), min(float(reset), time.time() + self.max_wait)
-        except ValueError:
-            return
-        with self._lock:
-            if reset_at > self._reset + 0.5 or self._remaining is None:
-                self._remaining, self._reset = left, reset_at  # a new window
-            else:
-                self._remaining = min(self._remaining, left)
-
     def start(self) -> float:
-        """Seconds to wait before a request may go (0: it goes now and is counted as in flight)."""
+        """Seconds to wait before a request may go (0: it goes now, and is counted)."""
         now = time.time()
         with self._lock:
-            if self._not_before > now:
-                return self._not_before - now
-            if self._remaining is not None and self._reset > now and self._remaining - self._in_flight <= 0:
-                return self._reset - now
-            self._in_flight += 1
-            return 0.0
+            wait = self._wait(now)
+            if wait <= 0 and self._seen_remaining is not None:  # a server without limit headers: nothing to keep
+                self._sends.append(now)
+            return wait
 
-    def finish(self, headers: Optional[Mapping[str, str]] = None) -> None:
-        """The answer to a started request came (or the request failed): it no longer counts as in flight."""
-        self.observe(headers)
+    def finish(self, headers: Optional[Mapping[str, str]] = None, started: Optional[float] = None) -> None:
+        """The answer to a request started at ``started`` came (None: the request failed): learn from it."""
+        if not headers:
+            return
+        try:
+            remaining = int(float(headers["X-RateLimit-Remaining"]))
+            reset = min(float(headers["X-RateLimit-Reset"]), time.time() + self.max_wait)
+            limit = int(float(headers["X-RateLimit-Limit"])) if headers.get("X-RateLimit-Limit") else None
+        except (KeyError, TypeError, ValueError):
+            return
+        now = time.time()
+        started = now if started is None else started
         with self._lock:
-            self._in_flight = max(0, self._in_flight - 1)
-            if headers and headers.get("X-RateLimit-Remaining") is not None and self._remaining is not None:
-                return
-            if self._remaining is not None and self._reset > time.time():
-                self._remaining = max(0, self._remaining - 1)  # no headers: assume it counted
+            self._latencies.append(now - started)
+            if limit:
+                self._limit = limit
+            # A reset given in whole seconds was rounded (Zulip rounds down, others up): a second either way.
+            slack = ROUNDING_SLACK if reset == int(reset) else 0.0
+            longest = reset - started + slack  # the window is at most this long ...
+            if longest > 0 and (self._window is None or longest < self._window):
+                self._window = longest
+            shortest = reset - now - slack  # ... and at least this long
+            if shortest > self._window_lo:
+                self._window_lo = shortest
+            newer = started >= self._seen_start or reset > self._seen_reset + 0.5
+            if self._seen_remaining is None or newer:
+                self._seen_start, self._seen_remaining, self._seen_reset = started, remaining, reset
+
+    def observe(self, headers: Optional[Mapping[str, str]]) -> None:
+        """Learn from an answer whose request the gate did not let go (taken as made now)."""
+        self.finish(headers)
 
     def hold_until(self, wall_time: float) -> None:
         wall_time = min(wall_time, time.time() + self.max_wait)
@@ -144,10 +164,40 @@ class RateLimitGate:
 
     def wait_needed(self) -> float:
         """Seconds until a request may go, without taking a place (for callers that only ask)."""
-        now = time.time()
         with self._lock:
-            if self._not_before > now:
-                return self._not_before - now
-            if self._remaining is not None and self._reset > now and self._remaining - self._in_flight <= 0:
-                return self._reset - now
+            return max(0.0, self._wait(time.time()))
+
+    def _wait(self, now: float) -> float:
+        if self._not_before > now:
+            return self._not_before - now
+        window = self._window
+        if window is not None:
+            window += max(self._latencies, default=0.0)
+        keep = max(window, 1.0) + 1.0 if window is not None else self.max_wait
+        while self._sends and self._sends[0] <= now - keep:
+            self._sends.popleft()  # out of every window
+        if self._seen_remaining is None:
             return 0.0
+        if now >= self._seen_reset:
+            if self._limit is None or window is None:
+                return 0.0
+            used = sum(1 for sent in self._sends if sent > now - window)
+            return 0.0 if used < self._limit else self._next_free(now, window, after=now - window)
+        spent = sum(1 for sent in self._sends if sent > self._seen_start)
+        if window is None:
+            return 0.0 if self._seen_remaining - spent > 0 else self._seen_reset - now
+        # Own requests surely counted in the answer (made less than the shortest window before it) free
+        # their place once the longest window has passed since they were made.
+        counted = [sent for sent in self._sends if self._seen_start - self._window_lo < sent <= self._seen_start]
+        freed = sum(1 for sent in counted if sent <= now - window)
+        if self._seen_remaining - spent + freed > 0:
+            return 0.0
+        upcoming = [sent + window - now for sent in counted if sent + window > now]
+        return min([self._seen_reset - now, *upcoming])
+
+    def _next_free(self, now: float, window: float, after: float) -> float:
+        """Seconds until the oldest own request made after ``after`` leaves the window."""
+        for sent in self._sends:
+            if sent > after and sent + window > now:
+                return max(0.001, sent + window - now)
+        return 0.001

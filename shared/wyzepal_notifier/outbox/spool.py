@@ -35,7 +35,7 @@ from ..errors import ConfigError
 from ..message import Message
 from .handles import DEFAULT_HANDLE_TTL, FORGET, POST, HandleInUse, HandleState, Refusal, check_handle, encode_args
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 PENDING, DEAD = "pending", "dead"
 #: Width of the buckets the delivery figures of ``outbox status`` are counted in.
 STATS_BUCKET = 60
@@ -102,14 +102,17 @@ CREATE TABLE IF NOT EXISTS stats (bucket INTEGER NOT NULL, name TEXT NOT NULL, v
                                   PRIMARY KEY (bucket, name));
 CREATE TABLE IF NOT EXISTS alerts (name TEXT PRIMARY KEY, sent_at REAL NOT NULL, text TEXT);
 """
-#: Version 3: where a sender's alerts go (``ALERTS_TO``); what was tried of a post (to send it once).
+#: Version 3: where a sender's alerts go (``ALERTS_TO``).
 _SCHEMA_3 = """
 ALTER TABLE senders ADD COLUMN alerts TEXT;
+"""
+#: Version 4: what was tried of a post, and what was delivered (to send each post once, see ``once``).
+_SCHEMA_4 = """
 ALTER TABLE messages ADD COLUMN attempt TEXT;
 CREATE TABLE IF NOT EXISTS sent (message_id INTEGER NOT NULL, sender_id INTEGER NOT NULL, at REAL NOT NULL,
                                  PRIMARY KEY (sender_id, message_id));
 """
-_MIGRATIONS = {1: _SCHEMA, 2: _SCHEMA_2, 3: _SCHEMA_3}
+_MIGRATIONS = {1: _SCHEMA, 2: _SCHEMA_2, 3: _SCHEMA_3, 4: _SCHEMA_4}
 
 
 @dataclass(frozen=True)
