@@ -34,6 +34,7 @@ from typing import Callable, List, Optional, Protocol, Sequence, Tuple
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
+from markdown_it.rules_block.blockquote import blockquote as _commonmark_blockquote
 from markdown_it.rules_inline import StateInline
 from markdown_it.rules_inline import emphasis as _emphasis
 from markdown_it.rules_inline.link import link as _commonmark_link
@@ -62,6 +63,7 @@ _BEFORE_MENTION_OK = " \t\n\r\f\v'\"({[/<"
 _MENTION_RE = re.compile(r"@(?P<silent>_?)\*\*(?P<match>[^*]+)\*\*")
 _STREAM_TOPIC_RE = re.compile(r"#\*\*(?P<stream>[^*>]+)>(?P<topic>[^*]+)\*\*")
 _STREAM_RE = re.compile(r"#\*\*(?P<stream>[^*]+)\*\*")
+_EMPTY_QUOTE_LINE = re.compile(r">\s*")
 _ID_SYNTAX_RE = re.compile(r"(?P<full_name>.+)?\|(?P<user_id>\d+)$")
 _BACKTICK_RE = re.compile(r"(`+)(.+?)(?<!`)\1(?!`)")
 _TEX_RE = re.compile(r"\$\$(?P<body>[^\n_$](\\\$|[^$\n])*)\$\$(?!\$)")
@@ -283,6 +285,16 @@ def _nested_block(state: StateBlock, start: int, close: int, kind: str, header: 
     state.md.block.tokenize(state, start + 1, close)
     state.push("blockquote_close" if kind == "quote" else "spoiler_close", "blockquote", -1)
     state.parentType, state.lineMax = old_parent, old_max
+
+
+def _blockquote(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """Zulip's blockquotes: lines holding only ``>`` make none (``>`` alone is text)."""
+    line = start
+    while line < end and not state.isEmpty(line):
+        if not _EMPTY_QUOTE_LINE.fullmatch(state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]]):
+            return _commonmark_blockquote(state, start, end, silent)
+        line += 1
+    return False
 
 
 # --- inline rules ---------------------------------------------------------------------
@@ -618,6 +630,7 @@ def _parser() -> MarkdownIt:
                 "strikethrough"])
     md.block.ruler.before("fence", "zulip_fence", _zulip_fence,
                           {"alt": ["paragraph", "reference", "blockquote", "list"]})
+    md.block.ruler.at("blockquote", _blockquote, {"alt": ["paragraph", "reference", "blockquote", "list"]})
     md.inline.ruler.at("emphasis", _no_underscore_emphasis)
     md.inline.ruler.at("link", _link)
     md.inline.ruler.before("escape", "zulip_backticks", _backticks)
