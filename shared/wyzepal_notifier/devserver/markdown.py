@@ -529,6 +529,28 @@ def _find_unicode_emoji(text: str) -> list:
     return found
 
 
+def _strong_outside(state) -> None:  # noqa: ANN001
+    """``***x***`` is ``<strong><em>`` in Python-Markdown (CommonMark nests it the other way)."""
+    for block in state.tokens:
+        children = block.children or []
+        for index in range(len(children) - 1):
+            first, second = children[index], children[index + 1]
+            if first.type == "em_open" and second.type == "strong_open":
+                close = _matching_close(children, index + 1, "strong_close")
+                if close is not None and close + 1 < len(children) and children[close + 1].type == "em_close":
+                    children[index], children[index + 1] = second, first
+                    children[close], children[close + 1] = children[close + 1], children[close]
+
+
+def _matching_close(children: Sequence[Token], start: int, kind: str) -> Optional[int]:
+    depth = 0
+    for index in range(start, len(children)):
+        depth += children[index].nesting if children[index].type.startswith("strong") else 0
+        if children[index].type == kind and depth == 0:
+            return index
+    return None
+
+
 def _links(state) -> None:  # noqa: ANN001
     """Zulip's link changes: local links relative, an empty label shows the URL."""
     _split_text_tokens(state, _find_links)
@@ -640,6 +662,7 @@ def _parser() -> MarkdownIt:
     md.inline.ruler.before("emphasis", "zulip_emoji", _emoji)
     md.inline.ruler.before("emphasis", "zulip_strikethrough", _strikethrough)
     md.core.ruler.after("inline", "zulip_links", _links)
+    md.core.ruler.after("zulip_links", "zulip_strong_outside", _strong_outside)
     md.validateLink = _validate_link
     md.normalizeLink = _normalize_link
     for name, rule in _renderers().items():
