@@ -148,9 +148,9 @@ class Bridge:
             self.defaults = replace(self.defaults, empty_topic=None)
         if self.stream is not None and self.stream.registrations == 0:
             assert self.addressing is not None
-            self._learn_rules()
             self.writer.ready(self.addressing.bot, self.events_client.site, state.get("max_message_id"))
             log.info("listening as %s on %s", self.addressing.bot.email, self.events_client.site)
+            self._learn_rules()  # after ready: a bridge killed now must already have said where to resume
         else:
             log.info("listening again on a new event queue")
 
