@@ -15,8 +15,7 @@ previous annotated tag (``shortlog``, ``shortlog_count``, ``previous_tag``).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from typing import Any, Iterable, Iterator, Optional
+from typing import Any, Iterable, Iterator, NamedTuple, Optional
 
 from wyzepal_notifier.errors import WyzePalError
 
@@ -26,8 +25,7 @@ from .repository import GitRepository, TagInfo
 Event = dict[str, Any]
 
 
-@dataclass(frozen=True)
-class Needs:
+class Needs(NamedTuple):
     """What the configurations will show, so git is asked for no more than that."""
 
     files: bool = False

@@ -9,8 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Optional, Sequence
+from typing import Any, Iterable, Mapping, NamedTuple, Optional, Sequence
 
 from wyzepal_notifier import Configuration, Integration, Message
 from wyzepal_notifier.config import COMMON_FIELDS
@@ -29,8 +28,7 @@ from .repository import GitRepository, pusher_from_environment
 OUTBOX_NAME = "wyzepal-outbox.sqlite3"
 
 
-@dataclass
-class Push:
+class Push(NamedTuple):
     updates: list[RefUpdate]
     repo: GitRepository
 

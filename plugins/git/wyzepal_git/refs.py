@@ -3,16 +3,14 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 _SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 BRANCH_PREFIX = "refs/heads/"
 TAG_PREFIX = "refs/tags/"
 
 
-@dataclass(frozen=True)
-class RefUpdate:
+class RefUpdate(NamedTuple):
     """One ref moved by a push; an all-zero id means "did not exist" (created or deleted)."""
 
     old: str

@@ -8,9 +8,8 @@ configuration asks (a diffstat or path conditions).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Optional, Sequence
+from typing import Iterable, NamedTuple, Optional, Sequence
 
 from wyzepal_notifier.scripthook import find_program, run_program
 
@@ -19,8 +18,7 @@ _START = "\x1d"
 _LOG_FORMAT = _START + "%m%H%x1f%P%x1f%an%x1f%s%x1e"
 
 
-@dataclass(frozen=True)
-class FileChange:
+class FileChange(NamedTuple):
     """One file a commit touched; ``added``/``removed`` are None for a binary file."""
 
     path: str
@@ -28,8 +26,7 @@ class FileChange:
     removed: Optional[int]
 
 
-@dataclass(frozen=True)
-class Commit:
+class Commit(NamedTuple):
     sha: str
     author: str
     title: str
@@ -46,8 +43,7 @@ class Commit:
         return len(self.parents) > 1
 
 
-@dataclass(frozen=True)
-class CommitRange:
+class CommitRange(NamedTuple):
     """Every commit of a range, oldest first."""
 
     commits: tuple[Commit, ...]
@@ -57,16 +53,14 @@ class CommitRange:
         return len(self.commits)
 
 
-@dataclass(frozen=True)
-class RefChange:
+class RefChange(NamedTuple):
     """What moving a ref from ``old`` to ``new`` did: commits added, and commits it no longer has."""
 
     added: tuple[Commit, ...]
     removed: tuple[Commit, ...]
 
 
-@dataclass(frozen=True)
-class TagInfo:
+class TagInfo(NamedTuple):
     commit: str
     title: Optional[str]
     #: An annotated tag's whole message (title included); None for a lightweight tag.

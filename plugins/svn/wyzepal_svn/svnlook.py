@@ -1,9 +1,8 @@
 """What a revision holds, asked through ``svnlook`` (no Python bindings needed)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import NamedTuple, Optional
 
 from wyzepal_notifier.scripthook import HostCommandError, find_program, run_program
 
@@ -11,16 +10,14 @@ from wyzepal_notifier.scripthook import HostCommandError, find_program, run_prog
 _LOG_LETTERS = {"U": "M", "UU": "M", "_U": "M"}
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(NamedTuple):
     """One changed path: ``A``, ``D``, ``M`` or ``R`` and the path from the root (``/trunk/x``)."""
 
     action: str
     path: str
 
 
-@dataclass(frozen=True)
-class FileStat:
+class FileStat(NamedTuple):
     """Lines added and removed in one file (``binary`` when svn shows no diff for it)."""
 
     path: str
@@ -29,15 +26,13 @@ class FileStat:
     binary: bool = False
 
 
-@dataclass(frozen=True)
-class Lock:
+class Lock(NamedTuple):
     path: str
     owner: str
     comment: str
 
 
-@dataclass(frozen=True)
-class Revision:
+class Revision(NamedTuple):
     number: int
     author: str
     date: str
