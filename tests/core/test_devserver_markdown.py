@@ -62,7 +62,6 @@ OUT_OF_SCOPE = {
     "two_auto_renumbered_lists": _LIST,
     "ulist_with_inline_code": "Python-Markdown keeps a list item's trailing space; CommonMark strips it",
     "nl2br_trailing_space": "Python-Markdown keeps a paragraph's trailing spaces; CommonMark strips them",
-    "multiline_strong": "CommonMark emphasis may span lines, Python-Markdown's may not",
     "inline_image": _PREVIEW,
     "two_inline_images": _PREVIEW,
     "deduplicate_inline_previews": _PREVIEW,

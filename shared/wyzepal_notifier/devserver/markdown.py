@@ -529,6 +529,29 @@ def _find_unicode_emoji(text: str) -> list:
     return found
 
 
+def _one_line_emphasis(state) -> None:  # noqa: ANN001
+    """Zulip's ``**strong**`` and ``*em*`` stay on one line: across a line break they are text."""
+    for block in state.tokens:
+        children = block.children or []
+        for index, token in enumerate(children):
+            if token.type not in ("em_open", "strong_open"):
+                continue
+            close = _close_of(children, index)
+            if close is not None and any(t.type in ("softbreak", "hardbreak") for t in children[index:close]):
+                for edge in (token, children[close]):
+                    edge.type, edge.tag, edge.nesting, edge.content = "text", "", 0, edge.markup
+
+
+def _close_of(children: Sequence[Token], start: int) -> Optional[int]:
+    kind, depth = children[start].type[: -len("_open")], 0
+    for index in range(start, len(children)):
+        if children[index].type in (kind + "_open", kind + "_close"):
+            depth += children[index].nesting
+            if depth == 0:
+                return index
+    return None
+
+
 def _strong_outside(state) -> None:  # noqa: ANN001
     """``***x***`` is ``<strong><em>`` in Python-Markdown (CommonMark nests it the other way)."""
     for block in state.tokens:
@@ -662,7 +685,8 @@ def _parser() -> MarkdownIt:
     md.inline.ruler.before("emphasis", "zulip_emoji", _emoji)
     md.inline.ruler.before("emphasis", "zulip_strikethrough", _strikethrough)
     md.core.ruler.after("inline", "zulip_links", _links)
-    md.core.ruler.after("zulip_links", "zulip_strong_outside", _strong_outside)
+    md.core.ruler.after("zulip_links", "zulip_one_line_emphasis", _one_line_emphasis)
+    md.core.ruler.after("zulip_one_line_emphasis", "zulip_strong_outside", _strong_outside)
     md.validateLink = _validate_link
     md.normalizeLink = _normalize_link
     for name, rule in _renderers().items():
