@@ -116,9 +116,9 @@ class TracServer:
             if self.process.poll() is not None:
                 raise RuntimeError("tracd exited: " + (self.root / "tracd.err").read_text())
             try:
-                if requests.get(self.url + "/", timeout=2).status_code == 200:
+                if requests.get(self.url + "/", timeout=10).status_code == 200:
                     return self
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not listening yet, or a loaded machine
                 time.sleep(0.1)
         raise RuntimeError("tracd did not answer in time")
 

@@ -37,28 +37,25 @@ class TracIntegration(Integration):
 
     @classmethod
     def for_environment(cls, path: Path, env_path: str, ini_defaults: Mapping[str, Any]) -> TracIntegration:
-        """Load ``path`` for one environment; trac.ini's switches are defaults the file may override."""
-        settings = load_settings(cls.integration_id, cls.settings_fields, explicit=path,
-                                 defaults={**cls.default_settings, **ini_defaults})
+        """Load ``path`` for one environment; trac.ini's switches are defaults the file may override,
+        and so is the environment's own spool for ``OUTBOX_PATH``."""
+        defaults = {**cls.default_settings, **ini_defaults, "OUTBOX_PATH": str(spools.env_spool(env_path))}
+        settings = load_settings(cls.integration_id, cls.settings_fields, explicit=path, defaults=defaults)
         integration = cls(settings)
         integration.env_path = env_path
         return integration
 
     @property
     def outbox(self) -> Any:
-        """The environment's own spool (``OUTBOX_PATH`` overrides); the old shared one drained beside it."""
+        """The environment's spool (``OUTBOX_PATH`` overrides it); the old shared one drained beside it."""
         if self._outbox is None and self.env_path is not None:
-            from wyzepal_notifier.outbox import Outbox
-            from wyzepal_notifier.outbox.paths import open_with_fallback
+            from .delivery import TracOutbox
 
-            settings = self.settings
-            path = spools.spool_path(settings, settings.path, self.env_path)
-            self._outbox = open_with_fallback(
-                self.integration_id, path,
-                lambda place: Outbox(place, settings.credentials, client_name=self.user_agent_name(),
-                                     client_version=self.version))
-            self.shared_spool = spools.drain_shared_spool(self._outbox.path, settings.path, settings.credentials,
-                                                          self.user_agent_name(), self.version)
+            self._outbox = TracOutbox.for_integration(self)
+            if self.settings.get("OUTBOX_PATH") == str(spools.env_spool(self.env_path)):  # not set by the file
+                self.shared_spool = spools.drain_shared_spool(self._outbox.path, self.settings.path,
+                                                              self.settings.credentials, self.user_agent_name(),
+                                                              self.version)
         return super().outbox
 
     def announce(self, event: Mapping[str, Any]) -> int:

@@ -27,11 +27,9 @@ ENV_SPOOL = Path("db") / "wyzepal-outbox.sqlite3"
 log = logging.getLogger("wyzepal_notifier.trac")
 
 
-def spool_path(settings: Mapping[str, Any], config_path: str, env_path: str,
-               environ: Optional[Mapping[str, str]] = None) -> Path:
-    """``$WYZEPAL_OUTBOX``, else ``OUTBOX_PATH`` (relative to the config file), else ``<env>/db/...``."""
-    configured = settings.get("OUTBOX_PATH") or str(Path(env_path) / ENV_SPOOL)
-    return default_outbox_path(TOOL, configured=configured, config_path=config_path, env=environ)
+def env_spool(env_path: str) -> Path:
+    """The default of ``OUTBOX_PATH`` for this environment (``$WYZEPAL_OUTBOX`` and the config file win)."""
+    return Path(env_path) / ENV_SPOOL
 
 
 def shared_spool_path(config_path: str, environ: Optional[Mapping[str, str]] = None) -> Path:
