@@ -76,3 +76,27 @@ def test_each_action_becomes_its_messages(req, expected):
 def test_a_topic_longer_than_the_server_allows_is_shortened():
     [_, moved] = messages_for(request("topic", "t" * 100), Defaults("general", "hubot", max_topic=20))
     assert moved.topic == "t" * 19 + "…"
+
+
+def test_react_requests_name_a_message_and_an_emoji():
+    from wyzepal_hubot.outbound import ReactionChange, work_for
+    from wyzepal_hubot.protocol import BadLine, parse_request
+
+    react = parse_request('{"type": "react", "ref": "1", "text": ":thumbs_up:", "message_id": 42}')
+    assert work_for(react, DEFAULTS) == ReactionChange(42, "thumbs_up", add=True)
+    unreact = parse_request('{"type": "unreact", "ref": "2", "text": "hourglass", "message_id": "43"}')
+    assert work_for(unreact, DEFAULTS) == ReactionChange(43, "hourglass", add=False)
+    for bad in ('{"type": "react", "text": "tada"}', '{"type": "react", "text": "tada", "message_id": true}',
+                '{"type": "react", "text": "::", "message_id": 5}', '{"type": "react", "text": "x", "message_id": -1}'):
+        with pytest.raises(BadLine):
+            parse_request(bad)
+
+
+def test_the_empty_topic_is_sent_as_the_realms_name_for_it_or_the_default_without_one():
+    to_empty = request("send", "hi", room="stream:general topic:")
+    assert [(m.stream, m.topic) for m in messages_for(to_empty, Defaults("general", "hubot"))] == \
+        [("general", "general chat")]
+    assert [(m.stream, m.topic) for m in messages_for(to_empty, Defaults("general", "hubot", empty_topic="(chat)"))] \
+        == [("general", "(chat)")]
+    assert [(m.stream, m.topic) for m in messages_for(to_empty, Defaults("general", "hubot", empty_topic=None))] == \
+        [("general", "hubot")]
