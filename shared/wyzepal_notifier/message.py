@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Optional
 
 from .errors import MessageRejected
-from .formatting.blocks import cut_markdown
+from .formatting.blocks import truncate_markdown
 from .formatting.text import clean_content, clean_name
 
 #: Server limits (``max_topic_length`` / ``max_message_length`` in server_settings).
@@ -104,4 +104,4 @@ def shorten_content(content: str, limit: int = MAX_CONTENT_LENGTH) -> str:
     """
     if len(content) <= limit:
         return content
-    return cut_markdown(content, limit - len(CONTENT_TRUNCATION_NOTE), marker="") + CONTENT_TRUNCATION_NOTE
+    return truncate_markdown(content, limit - len(CONTENT_TRUNCATION_NOTE), marker="") + CONTENT_TRUNCATION_NOTE

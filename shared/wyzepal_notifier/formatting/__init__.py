@@ -8,6 +8,7 @@ link texts lose control, bidi and zero-width characters (``clean_name``);
 ``truncate_markdown`` (and ``Message.checked()``'s cut to the server's limit)
 closes every block and code span it cuts.
 """
+from .blocks import truncate_markdown
 from .markdown import (
     bold,
     bullet_list,
@@ -22,7 +23,6 @@ from .markdown import (
     quote,
     safe_url,
     truncate,
-    truncate_markdown,
 )
 from .mentions import neutralize_mentions, neutralize_wildcard_mentions
 from .text import clean_content, clean_name

@@ -96,8 +96,8 @@ def close_markdown(text: str, marker: str = "") -> str:
     return text + tail + closers
 
 
-def cut_markdown(text: str, limit: int, marker: str = "…") -> str:
-    """``text`` cut to at most ``limit`` characters, with what the cut leaves open closed."""
+def truncate_markdown(text: str, limit: int, marker: str = "…") -> str:
+    """Formatted markdown cut to at most ``limit`` characters, closing every block and code span it cuts."""
     if len(text) <= limit:
         return text
     if limit < len(marker) + 1:

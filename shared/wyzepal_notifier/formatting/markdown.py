@@ -6,7 +6,7 @@ from typing import Iterable, Optional
 from urllib.parse import quote as url_quote
 from urllib.parse import urlsplit
 
-from .blocks import FENCE_RE, SPECIAL_LANGUAGES, cut_markdown, open_blocks
+from .blocks import FENCE_RE, SPECIAL_LANGUAGES, open_blocks
 from .mentions import WILDCARDS, neutralize_mentions
 from .text import clean_name
 
@@ -150,11 +150,6 @@ def truncate(text: str, limit: int, marker: str = "…") -> str:
     if len(text) <= limit:
         return text
     return text[: max(0, limit - len(marker))].rstrip() + marker
-
-
-def truncate_markdown(markdown: str, limit: int, marker: str = "…") -> str:
-    """Shorten formatted markdown, closing every block and code span the cut leaves open."""
-    return cut_markdown(markdown, limit, marker)
 
 
 def _one_line(text: Optional[str]) -> str:
