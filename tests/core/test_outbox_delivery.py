@@ -271,3 +271,16 @@ def test_an_unusable_outbox_path_falls_back_to_a_private_folder_and_loses_nothin
     assert [m["content"] for m in devserver.messages("ci")] == ["still delivered"]
     assert "a-file" in caplog.text and "instead" in caplog.text
     assert list((tmp_path / "tmp").glob("wyzepal-integrations-*/deploys-outbox.sqlite3"))
+
+
+def test_topics_sent_side_by_side_stay_within_a_sliding_window_limit_without_429s(devserver_factory, spool_path):
+    """Four topics at once, one bot: the threads share one gate that follows the server's sliding window."""
+    server = devserver_factory(rate_limit=(5, 1.0))
+    outbox = make_outbox(server, spool_path, courier_options={**FAST, "call_retry": RetryPolicy(budget=0.0)})
+    queue_topics(outbox, ["a", "b", "c", "d"], 5)
+    assert outbox.flush(60)
+    outbox.close()
+    assert_each_once_in_order(server, ["a", "b", "c", "d"], 5)
+    posts = [r for r in server.requests if r.method == "POST" and r.path.endswith("/messages")]
+    assert [r.status for r in posts].count(429) == 0
+    assert posts[-1].time - posts[0].time >= 3.0, "20 messages at 5 per second take three more windows"

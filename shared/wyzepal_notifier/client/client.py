@@ -232,17 +232,20 @@ class Client:
         attempt = 0
         while True:
             self._wait_for_rate_limit(deadline, endpoint)
-            started = time.time()
             try:
                 response = self.session.request(method, url, params=data if in_query else None,
                                                 data=None if in_query else data,
                                                 timeout=timeout or self.timeout, verify=self.verify)
             except requests.RequestException as exc:
+                self.rate_gate.finish(None)
                 if _is_certificate_failure(exc):
                     raise TLSVerificationFailed(self._explain_tls(exc)) from None
                 error: Exception = ServerUnreachable(f"{self.site} could not be reached ({_describe(exc)})")
+            except BaseException:
+                self.rate_gate.finish(None)  # whatever stops the request, its place in the limit is let go
+                raise
             else:
-                self.rate_gate.finish(response.headers, started)
+                self.rate_gate.finish(response.headers)
                 if response.status_code == 429:
                     self.answers_429 += 1
                     self._wait_out_429(response, deadline, endpoint, cap)

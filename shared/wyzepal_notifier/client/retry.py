@@ -107,26 +107,39 @@ class RateLimitGate:
         #: What the answers tell of the window's length: at most ``_window``, at least ``_window_lo``.
         self._window: Optional[float] = None
         self._window_lo = 0.0
+        self._rounded_down = False
         #: The answer the gate goes by: when its request was made, what was left, when all is free.
         self._seen_start = 0.0
         self._seen_remaining: Optional[int] = None
         self._seen_reset = 0.0
+        self._seen_unsure = 0
+        #: Start times of the requests let go and not answered yet; this thread's own one.
+        self._in_flight: list[float] = []
+        self._mine = threading.local()
         #: How long recent answers took: a request's place frees one window after the server counted it.
         self._latencies: collections.deque[float] = collections.deque(maxlen=50)
         #: A reset time further away than this (a clock or proxy gone wrong) is believed only this far.
         self.max_wait = max_wait
 
     def start(self) -> float:
-        """Seconds to wait before a request may go (0: it goes now, and is counted)."""
+        """Seconds to wait before a request may go (0: it goes now, and is counted until :meth:`finish`)."""
         now = time.time()
         with self._lock:
             wait = self._wait(now)
-            if wait <= 0 and self._seen_remaining is not None:  # a server without limit headers: nothing to keep
-                self._sends.append(now)
+            if wait <= 0:
+                if self._seen_remaining is not None:  # a server without limit headers: nothing to keep
+                    self._sends.append(now)
+                self._in_flight.append(now)
+                self._mine.started = now
             return wait
 
     def finish(self, headers: Optional[Mapping[str, str]] = None, started: Optional[float] = None) -> None:
-        """The answer to a request started at ``started`` came (None: the request failed): learn from it."""
+        """The answer to this thread's request came (``headers`` None: the request failed): learn from it."""
+        started = getattr(self._mine, "started", None) if started is None else started
+        self._mine.started = None
+        with self._lock:
+            if started in self._in_flight:
+                self._in_flight.remove(started)
         if not headers:
             return
         try:
@@ -141,9 +154,10 @@ class RateLimitGate:
             self._latencies.append(now - started)
             if limit:
                 self._limit = limit
-            # A reset given in whole seconds was rounded (Zulip rounds down, others up): a second either way.
+            # A reset given in whole seconds was rounded: up (then it bounds the window as it is) or down
+            # (Zulip: then the window may be a second longer, which the first 429 teaches).
             slack = ROUNDING_SLACK if reset == int(reset) else 0.0
-            longest = reset - started + slack  # the window is at most this long ...
+            longest = reset - started + (self._rounded_down and slack)  # the window is at most this long ...
             if longest > 0 and (self._window is None or longest < self._window):
                 self._window = longest
             shortest = reset - now - slack  # ... and at least this long
@@ -152,15 +166,21 @@ class RateLimitGate:
             newer = started >= self._seen_start or reset > self._seen_reset + 0.5
             if self._seen_remaining is None or newer:
                 self._seen_start, self._seen_remaining, self._seen_reset = started, remaining, reset
+                # Requests made before this one and still unanswered may not be in its count yet.
+                self._seen_unsure = sum(1 for other in self._in_flight if other <= started)
 
     def observe(self, headers: Optional[Mapping[str, str]]) -> None:
         """Learn from an answer whose request the gate did not let go (taken as made now)."""
         self.finish(headers)
 
     def hold_until(self, wall_time: float) -> None:
+        """A 429: nobody goes before ``wall_time``; and the window is taken to be a second longer from now on."""
         wall_time = min(wall_time, time.time() + self.max_wait)
         with self._lock:
             self._not_before = max(self._not_before, wall_time)
+            if not self._rounded_down and self._window is not None:
+                self._rounded_down = True
+                self._window += ROUNDING_SLACK
 
     def wait_needed(self) -> float:
         """Seconds until a request may go, without taking a place (for callers that only ask)."""
@@ -185,12 +205,12 @@ class RateLimitGate:
             return 0.0 if used < self._limit else self._next_free(now, window, after=now - window)
         spent = sum(1 for sent in self._sends if sent > self._seen_start)
         if window is None:
-            return 0.0 if self._seen_remaining - spent > 0 else self._seen_reset - now
+            return 0.0 if self._seen_remaining - spent - self._seen_unsure > 0 else self._seen_reset - now
         # Own requests surely counted in the answer (made less than the shortest window before it) free
         # their place once the longest window has passed since they were made.
         counted = [sent for sent in self._sends if self._seen_start - self._window_lo < sent <= self._seen_start]
         freed = sum(1 for sent in counted if sent <= now - window)
-        if self._seen_remaining - spent + freed > 0:
+        if self._seen_remaining - spent - self._seen_unsure + freed > 0:
             return 0.0
         upcoming = [sent + window - now for sent in counted if sent + window > now]
         return min([self._seen_reset - now, *upcoming])
