@@ -203,6 +203,9 @@ def sanitize_url(url: str) -> Optional[str]:
 
 
 # --- block rule: Zulip's fences -------------------------------------------------------
+# ``wyzepal_notifier.formatting.blocks`` models the same fences to close them; this
+# copy stays independent on purpose: the renderer is the oracle the formatting
+# tests are checked against, and Zulip's fixture checks the renderer.
 def _line(state: StateBlock, line: int) -> str:
     """The line as Zulip's preprocessor sees it (leading blanks and all)."""
     return state.src[state.bMarks[line] : state.eMarks[line]]
@@ -307,7 +310,7 @@ def _backticks(state: StateInline, silent: bool) -> bool:
     if state.src[state.pos] != "`":
         return False
     match = _BACKTICK_RE.match(state.src, state.pos)
-    if not match or "\n" in match.group(0):
+    if not match:  # (``.`` stops at a new line: a span is one line, as in Zulip)
         run = len(state.src[state.pos :]) - len(state.src[state.pos :].lstrip("`"))
         if not silent:
             state.pending += "`" * run
