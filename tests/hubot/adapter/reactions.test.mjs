@@ -48,9 +48,12 @@ test('hearReaction takes a matcher, as in hubot-slack', async () => {
   const bot = await start({ script: [reactionLine('add', 'eyes', 501), reactionLine('add', 'white_check_mark', 502)] })
   const heard = []
   bot.robot.hearReaction(msg => msg.reaction === 'white_check_mark' && msg.type === 'added', res => heard.push(res.message))
-  await eventually(() => heard.length === 1, 10000, 'the matching reaction')
+  const older = []
+  bot.robot.react(res => older.push(res.message.reaction)) // hubot-slack's older name for hearReaction
+  await eventually(() => heard.length === 1 && older.length === 2, 10000, 'the matching reaction')
   await new Promise(resolve => setTimeout(resolve, 200))
   assert.deepEqual(heard.map(m => m.item.id), [502])
+  assert.deepEqual(older, ['eyes', 'white_check_mark'])
 })
 
 test('res.react adds the bot reaction to the message heard, and to the message reacted to', async () => {

@@ -3,6 +3,7 @@
 // What scripts can call besides Hubot's own API, installed once on Hubot's classes:
 //
 //   robot.hearReaction([matcher], [options], callback)  hubot-slack's listener for ReactionMessages
+//   robot.react(...)                                    its older name, still used by some scripts
 //   res.react('thumbs_up', ...)                          add the bot's reaction to the message heard
 //   res.unreact('hourglass', ...)                        take it back
 //
@@ -27,6 +28,11 @@ export function installExtensions () {
         options = matcher
       }
       return this.listen(matchReaction, options, callback)
+    }
+  }
+  if (typeof Robot.prototype.react !== 'function') {
+    Robot.prototype.react = function (...args) {
+      return this.hearReaction(...args)
     }
   }
   for (const method of ['react', 'unreact']) {
