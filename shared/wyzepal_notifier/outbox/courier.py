@@ -204,6 +204,8 @@ class Courier:
         except Interrupted:
             return "interrupted"  # untried as far as we know; the round's end releases it
         except RateLimited as exc:
+            if row.kind == POST:
+                self.once.not_taken(row)  # refused or never sent: nothing to look for next time
             wait = exc.retry_after if exc.retry_after is not None else 1.0
             self.spool.hold_sender(row.sender_id, wait, failed=False)
             self.spool.retry_later(row, self.worker, str(exc), 0.0, count=False)
@@ -246,6 +248,8 @@ class Courier:
         return self.backoff.backoff(failures)
 
     def _failed(self, row: SpooledMessage, exc: Exception, held: set[int]) -> str:
+        if row.kind == POST and (isinstance(exc, MessageRejected) or (isinstance(exc, APIError) and exc.status)):
+            self.once.not_taken(row)  # the server answered no: it did not take the message
         if getattr(exc, "permanent", False):
             log.error("outbox %s %d will not be retried: %s", row.kind, row.id, exc)
             self.spool.bury(row, self.worker, str(exc))

@@ -67,6 +67,7 @@ class SendOnce:
         self.worker = worker
         self._queues: dict[int, tuple[Optional[_Queue], float]] = {}
         self._lock = threading.Lock()
+        self._registering: dict[int, threading.Lock] = {}
         self._tries = 0
 
     def params(self, row: SpooledMessage, message: Message, client: Client) -> dict[str, Any]:
@@ -101,8 +102,19 @@ class SendOnce:
         with self._lock:
             return {q.queue_id for q, _ in self._queues.values() if q is not None}
 
+    def not_taken(self, row: SpooledMessage) -> None:
+        """The server answered this try with a refusal (a 429, a 4xx), or it never left: it is not there.
+
+        What earlier tries left unsure stays recorded, so they are still looked for.
+        """
+        self.spool.note_attempt(row, row.attempt)
+
     def _queue(self, sender_id: int, client: Client) -> Optional[_Queue]:
         """The bot's queue (registered on first use, again a minute after a failed try); acknowledged now and then."""
+        with self._registering.setdefault(sender_id, threading.Lock()):  # one registration per bot, not per thread
+            return self._queue_of(sender_id, client)
+
+    def _queue_of(self, sender_id: int, client: Client) -> Optional[_Queue]:
         with self._lock:
             queue, registered_at = self._queues.get(sender_id, (None, None))
             due = False

@@ -534,7 +534,8 @@ class Spool:
     def note_attempt(self, row: SpooledMessage, attempt: dict[str, Any]) -> None:
         """Before a post goes out: what this try sends, so a later try can tell whether it arrived."""
         with self._lock:
-            self._db.execute("UPDATE messages SET attempt = ? WHERE id = ?", (encode_args(attempt), row.id))
+            self._db.execute("UPDATE messages SET attempt = ? WHERE id = ?",
+                             (encode_args(attempt) if attempt else None, row.id))
 
     def sent_ids(self, sender_id: int, since: float) -> set[int]:
         """Server ids of this sender's posts delivered from this spool since ``since`` (not another's copy)."""
