@@ -9,7 +9,7 @@
 #   3. wyzepal_jenkins_config.py beside the wyzepal-jenkins-* script
 # Environment variables beat this file for secrets, so a Jenkins credentials binding
 # can supply them: WYZEPAL_SITE, WYZEPAL_USER, WYZEPAL_API_KEY (the bot) and
-# JENKINS_USER_ID, JENKINS_API_TOKEN (the Jenkins user, as the Jenkins CLI names them).
+# JENKINS_USER, JENKINS_API_TOKEN (the Jenkins user; JENKINS_USER_ID, the Jenkins CLI's name, works too).
 #
 # Check it:   wyzepal-integrations check --config wyzepal_jenkins_config.py --ping
 

@@ -34,7 +34,7 @@ def load_pyfile(path: Path) -> dict[str, Any]:
     except SyntaxError as exc:
         remember_secrets(_assigned_secrets(source))
         raise ConfigError(f"is not valid Python (line {exc.lineno}: {exc.msg})", path=str(path),
-                          fix=f"correct the syntax; compare with: {_TEMPLATE_HINT}") from None
+                          fix=f"correct the syntax; compare with: {_template_hint(path)}") from None
     with warnings.catch_warnings(record=True) as raised_warnings:
         warnings.simplefilter("always")
         try:
@@ -51,7 +51,10 @@ def load_pyfile(path: Path) -> dict[str, Any]:
     return values
 
 
-_TEMPLATE_HINT = "wyzepal-integrations template TOOL"
+def _template_hint(path: Path) -> str:
+    """The template command for this file's plugin (from its name), which every install has."""
+    match = re.match(r"^wyzepal_(\w+?)_config\.py$", path.name)
+    return f"wyzepal-integrations template {match.group(1) if match else 'TOOL'}"
 
 
 def _source(path: Path) -> str:
@@ -71,7 +74,7 @@ def _source(path: Path) -> str:
     if "\x00" in source:
         line = source.count("\n", 0, source.index("\x00")) + 1
         raise ConfigError(f"contains a NUL byte (line {line}); it is not a text file", path=str(path),
-                          fix=f"write it anew with: {_TEMPLATE_HINT}") from None
+                          fix=f"write it anew with: {_template_hint(path)}") from None
     return source.lstrip("\ufeff")
 
 
