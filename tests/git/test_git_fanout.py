@@ -138,3 +138,29 @@ def test_git_config_names_the_config_file_and_refuses_the_api_key(tmp_path, devs
     assert "git config: wyzepal.apikey: cannot be set in git config" in done.stderr
     assert "keep the API key in the config file" in done.stderr
     assert "in-the-open" not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_git_config_lists_switches_and_a_misspelt_key(remote, devserver):
+    for value in ("secret", "*.pem"):
+        git("config", "--add", "wyzepal.excludePaths", value, cwd=remote.bare)
+    git("config", "wyzepal.diffstat", "true", cwd=remote.bare)
+    shown = commit_files(remote, "App and keys", {"secret/a.txt": "k\n", "b.pem": "k\n", "src/app.py": "x\n"})
+    remote.push("origin", "main")
+    assert only_message(devserver)["content"] == (
+        "1 commit was pushed to branch `main` in `project`:\n" + line(shown, "App and keys")
+        + "\n  1 file changed, +1 −0: `src/app.py` +1 −0")
+
+    git("config", "wyzepal.maxComits", "5", cwd=remote.bare)
+    still = remote.commit("Typo in the config")
+    done = remote.push("origin", "main")
+    assert "git config: wyzepal.maxcomits is not a setting and is ignored" in done.stderr
+    assert "git config --unset wyzepal.maxcomits" in done.stderr
+    found = devserver.wait_for_messages(2, timeout=10, topic="main")  # the rest of the config still applies
+    assert found[-1]["content"] == ("1 commit was pushed to branch `main` in `project`:\n"
+                                    + line(still, "Typo in the config"))
+
+
+def only_message(devserver, stream="commits", topic="main"):
+    found = devserver.wait_for_messages(1, timeout=10, stream=stream, topic=topic)
+    assert len(found) == 1, found
+    return found[0]

@@ -11,18 +11,20 @@ config file (credentials, defaults) sits beside the shared hook or is named by
 
 A key is a setting's name without underscores, in any case (``wyzepal.maxCommits``
 is ``MAX_COMMITS``), or one of the short names below. A list setting takes one
-value per ``--add``. Values from git config win over the file. The API key and
+value per ``--add``. Values from git config win over the file; an unknown key
+is said (as an unknown name in the file is) and ignored. The API key and
 the settings that are code (``CONFIGURATIONS``, ``COMMIT_NOTICE_DESTINATION``)
 stay in the file, which only its owner can read.
 """
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
 from wyzepal_notifier import ConfigError
-from wyzepal_notifier.config import Field
+from wyzepal_notifier.config import Field, UnknownSettingWarning
 
 #: Short names, as a configuration's own ``stream``/``topic`` keys.
 ALIASES = {"stream": "STREAM_FOR_NOTIFICATIONS", "channel": "STREAM_FOR_NOTIFICATIONS", "site": "WYZEPAL_SITE",
@@ -59,11 +61,12 @@ def settings_from_git(pairs: Iterable[tuple[str, str]], fields: Iterable[Field])
             continue
         variable = key[len("wyzepal."):]
         field = by_key.get(_key(variable))
-        if field is None:
+        if field is None:  # as an unknown name in the file: said, and the rest still applies
             known = sorted({f"wyzepal.{name}" for name in ALIASES if name != "apikey"} | {"wyzepal.config"})
-            raise ConfigError("is not a setting", path="git config", key=key,
-                              fix=f"use a setting's name without underscores (wyzepal.maxCommits) or one of "
-                                  f"{', '.join(known)}; remove it with: git config --unset {key}")
+            warnings.warn(f"git config: {key} is not a setting and is ignored; use a setting's name without "
+                          f"underscores (wyzepal.maxCommits) or one of {', '.join(known)}, or remove it with: "
+                          f"git config --unset {key}", UnknownSettingWarning, stacklevel=2)
+            continue
         if field.name in FILE_ONLY:
             raise ConfigError("cannot be set in git config", path="git config", key=key,
                               fix=f"{FILE_ONLY[field.name]}; remove it with: git config --unset-all {key}")
