@@ -49,9 +49,9 @@ class TracIntegration(Integration):
     def outbox(self) -> Any:
         """The environment's spool (``OUTBOX_PATH`` overrides it); the old shared one drained beside it."""
         if self._outbox is None and self.env_path is not None:
-            from .delivery import TracOutbox
+            from wyzepal_notifier.outbox import Outbox
 
-            self._outbox = TracOutbox.for_integration(self)
+            self._outbox = Outbox.for_integration(self)
             if self.settings.get("OUTBOX_PATH") == str(spools.env_spool(self.env_path)):  # not set by the file
                 self.shared_spool = spools.drain_shared_spool(self._outbox.path, self.settings.path,
                                                               self.settings.credentials, self.user_agent_name(),
