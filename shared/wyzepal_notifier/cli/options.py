@@ -74,10 +74,19 @@ def add_verbose_everywhere(parser: argparse.ArgumentParser) -> None:
 
 
 def setup_logging(verbose: bool, prog: str, stream: Any = None) -> None:
-    """INFO lines (what was read, decided and sent) with ``-v``; warnings and errors only without."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=stream or sys.stderr,
-                        format=f"{prog}: %(message)s", force=True)
-    logging.getLogger("urllib3").setLevel(logging.WARNING)
+    """INFO lines (what was read, decided and sent) with ``-v``; warnings and errors only without.
+
+    On the library's logger, not the root: a host that embeds the command (a
+    test, a wrapper script) keeps its own logging as it is.
+    """
+    logger = logging.getLogger("wyzepal_notifier")
+    for old in [h for h in logger.handlers if getattr(h, "wyzepal_command", False)]:
+        logger.removeHandler(old)
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.wyzepal_command = True  # type: ignore[attr-defined]
+    handler.setFormatter(logging.Formatter(f"{prog}: %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO if verbose else logging.WARNING)
 
 
 def plugin_commands_epilog(extra: Sequence[str] = ()) -> str:
