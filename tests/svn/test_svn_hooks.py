@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -17,6 +19,15 @@ def readme_pre_revprop_change() -> str:
     return found.group(1)
 
 
+def install_as_the_readme_says(repo) -> None:
+    """The README's install loop for post-lock, post-unlock and post-revprop-change, run in the repository."""
+    found = re.search(r"Install them as the post-commit hook.*?```sh\n(.*?)```", README.read_text(), re.S)
+    assert found, "the README lost its install lines for the other hooks"
+    script = found.group(1).replace("cd /srv/svn/project/hooks", f"cd {repo.repos / 'hooks'}")
+    scripts = Path(sys.executable).parent  # where pip put the console scripts
+    subprocess.run(["sh", "-ec", script], env={"PATH": f"{scripts}:/usr/bin:/bin"}, check=True)
+
+
 def wait_for_content(devserver, message_id: int, changed_from: str, timeout: float = 20.0) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -28,8 +39,7 @@ def wait_for_content(devserver, message_id: int, changed_from: str, timeout: flo
 
 
 def test_locks_and_unlocks_are_announced_in_the_locks_topic(repo, devserver):
-    repo.install_command("post-lock", 2)
-    repo.install_command("post-unlock", 2)
+    install_as_the_readme_says(repo)
     repo.commit("Files", files={"trunk/a.txt": "1\n", "trunk/b c.txt": "1\n"})
     devserver.wait_for_messages(1, timeout=10, topic="repo")
     repo.svn("lock", "-m", "Editing @**all** of it", "trunk/a.txt", "trunk/b c.txt", "--username", "bob", cwd=repo.wc)
