@@ -200,8 +200,9 @@ def test_the_page_answers_loopback_peers_by_their_own_address_only(peer, host, o
         assert refused.status == 403 and b"FORBIDDEN" in refused.body
 
 
-def test_demo_keep_prints_the_page_address_and_the_page_shows_the_demo(browser):
+def test_demo_keep_prints_the_page_address_and_the_page_shows_the_demo(browser, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("WYZEPAL_") or k == "WYZEPAL_DEVSERVER_RECORD"}
+    env["XDG_STATE_HOME"] = str(tmp_path)  # a spool of its own: not what earlier demos left undelivered
     demo = subprocess.Popen([sys.executable, "-m", "wyzepal_notifier", "demo", "--keep"], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=env)
     try:
