@@ -239,6 +239,11 @@ def test_outbox_help_shows_defaults():
 
 
 def test_the_top_level_help_lists_the_plugin_commands():
+    from importlib import metadata
+
+    scripts = {ep.name for ep in metadata.distribution("wyzepal-integrations").entry_points
+               if ep.group == "console_scripts"}
+    assert scripts == set(COMMANDS), "a console script is missing from PLUGIN_COMMANDS (or listed but not declared)"
     shown = cli("--help")
     for name, _ in PLUGIN_COMMANDS:
         assert name in shown.stdout

@@ -18,6 +18,12 @@ from ..version import __version__
 PLUGIN_COMMANDS = (
     ("wyzepal-git-post-receive", "git post-receive hook (plugins/git)"),
     ("wyzepal-svn-post-commit", "Subversion post-commit hook (plugins/svn)"),
+    ("wyzepal-svn-post-lock", "Subversion post-lock hook (plugins/svn)"),
+    ("wyzepal-svn-post-unlock", "Subversion post-unlock hook (plugins/svn)"),
+    ("wyzepal-svn-post-revprop-change", "Subversion post-revprop-change hook: log edits (plugins/svn)"),
+    ("wyzepal-svn-post-lock", "Subversion post-lock hook (plugins/svn)"),
+    ("wyzepal-svn-post-unlock", "Subversion post-unlock hook (plugins/svn)"),
+    ("wyzepal-svn-post-revprop-change", "Subversion post-revprop-change hook (plugins/svn)"),
     ("wyzepal-hubot-bridge", "the bridge the hubot-wyzepal adapter starts (plugins/hubot)"),
     ("wyzepal-jenkins-notify", "announce a build from a Jenkinsfile or shell step (plugins/jenkins)"),
     ("wyzepal-jenkins-watch", "announce every watched job's builds by polling Jenkins (plugins/jenkins)"),
