@@ -31,7 +31,16 @@ STREAM_FOR_NOTIFICATIONS = "trac"
 # TRAC_WIKI_TOPIC = "wiki: {page}"
 # TRAC_CHANGESET_TOPIC = "commits: {repository}"
 # TRAC_MILESTONE_TOPIC = "milestone {milestone}"
+# A batch modify is one message per configuration, in this topic
+# (placeholders: {author}, {count}, {ids}):
+# TRAC_BATCH_TOPIC = "batch modify"
 # TOPIC = "trac"
+
+# One topic for the life of a ticket. trac.ini's [wyzepal] move_topic_on_rename and
+# resolve_topic_on_close set these for the environment (both on by default);
+# set here, at the top or in a configuration's settings, this file wins.
+# TRAC_MOVE_TOPIC_ON_RENAME = True     # the topic follows a changed summary
+# TRAC_RESOLVE_TOPIC_ON_CLOSE = True   # a closed ticket's topic is marked resolved
 
 # --- What is announced ------------------------------------------------------------
 # Event switches: remove what you do not want announced.
@@ -45,6 +54,7 @@ TRAC_NOTIFY_ON = [
     "wiki",                   # pages added, edited (with a diff link), deleted, renamed
     "changesets",             # commits, when a repository is connected to Trac
     "milestones",             # milestones created and completed
+    "attachments",            # files attached to or deleted from tickets and wiki pages
 ]
 
 # A ticket change is announced when one of these fields changed; "comment"
@@ -95,11 +105,19 @@ TRAC_NOTIFY_FIELDS = ["description", "summary", "resolution", "comment", "owner"
 #     },
 # ]
 
+# --- Direct messages (Preferences > Notifications > wyzepal) ----------------------
+# Users who choose WyzePal for Trac's notifications (tickets they own, reported,
+# are in CC of...) get direct messages from the bot. Who they are in WyzePal:
+# TRAC_USERS = {"alice": "alice@chat.example.com"}   # Trac user name -> WyzePal email
+# Users missing from TRAC_USERS: use the email in their Trac preferences. Trac does
+# not check that email (anyone can type anyone's address there and read their
+# notifications), so switch this on only where every Trac account is trusted.
+# TRAC_USERS_BY_EMAIL = False
+
 # --- Delivery ---------------------------------------------------------------------
 # Messages wait in a spool file (SQLite) until the server takes them, so a slow
-# or unreachable server never slows Trac down. Relative paths are relative to
-# this file. Default: ~/.local/state/wyzepal-integrations/trac-outbox.sqlite3
-# (or beside this file when tracd has no HOME).
+# or unreachable server never slows Trac down. Each Trac environment has its own:
+# <env>/db/wyzepal-outbox.sqlite3. Relative paths are relative to this file.
 # OUTBOX_PATH = "/var/lib/trac/wyzepal-outbox.sqlite3"
 
 # TLS is verified. For a server with a private certificate authority:
