@@ -102,6 +102,8 @@ CASES = [
        "TOPIC"),
     _c("class_raises_keyboard_interrupt", "class Q:\n    @property\n    def __class__(self):\n"
        "        raise KeyboardInterrupt\n\n\nWYZEPAL_INSECURE = Q()\n", None, "WYZEPAL_INSECURE"),
+    _c("configurations_entry_get_exits", "class D(dict):\n    def get(self, *args):\n        raise SystemExit(3)\n\n\n"
+       "CONFIGURATIONS = [D(stream='general')]\n", None, "SystemExit"),
     Case("folder", kind="folder", says="folder"),
     Case("symlink_loop", kind="loop", says="link"),
     Case("dangling_symlink", kind="dangling", says="link"),

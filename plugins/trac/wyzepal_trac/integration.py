@@ -41,7 +41,7 @@ class TracIntegration(Integration):
         and so is the environment's own spool for ``OUTBOX_PATH``."""
         defaults = {**cls.default_settings, **ini_defaults, "OUTBOX_PATH": str(spools.env_spool(env_path))}
         settings = load_settings(cls.integration_id, cls.settings_fields, explicit=path, defaults=defaults)
-        integration = cls(settings)
+        integration = cls.contained(settings)  # building runs the file's objects: nothing may escape into Trac
         integration.env_path = env_path
         return integration
 

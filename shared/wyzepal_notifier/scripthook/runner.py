@@ -117,7 +117,7 @@ class ScriptHook:
         self.log.info("using %s", path)
         outbox = (DryRunOutbox() if args.dry_run
                   else HandOverOutbox(cls.integration_id, settings, cls.user_agent_name(), cls.version))
-        return cls(settings, outbox=outbox)
+        return cls.contained(settings, outbox=outbox)  # building runs the file's objects: nothing may escape
 
     def deliver(self, integration: Integration, events: Iterable[Mapping[str, Any]]) -> None:
         """Queue one message per event and matching configuration, then hand them to a detached worker."""
