@@ -62,7 +62,7 @@ class GitPostReceive(ScriptHook):
             args.config = config_file(data.repo.config(), data.repo.git_dir)
         loaded = super().load(args, data)
         digest = DigestOutbox(loaded.outbox, loaded.settings["MAX_MESSAGE_LENGTH"])
-        return type(loaded)(loaded.settings, outbox=digest)
+        return type(loaded).contained(loaded.settings, outbox=digest)
 
     def events(self, integration: Integration, args: argparse.Namespace, data: Push) -> Iterable[Mapping[str, Any]]:
         name = integration.settings.get("REPOSITORY_NAME") or data.repo.default_name()
