@@ -155,16 +155,7 @@ class Operations:
         return self.spool.handle_post_state(handle) == "dead"
 
     def _look_back(self, client: Client, locate: Locate) -> Optional[dict[str, Any]]:
-        """The bot's newest message in the topic (resolved or not) whose raw text contains ``locate.text``."""
-        name = unresolved_name(locate.topic)
-        for topic in (name, resolved_name(name)):
-            narrow = [{"operator": "channel", "operand": locate.stream}, {"operator": "topic", "operand": topic},
-                      {"operator": "sender", "operand": client.email}]
-            messages = client.get_messages(anchor="newest", num_before=LOOK_BACK, narrow=narrow)["messages"]
-            for message in reversed(messages):
-                if locate.text in str(message.get("content", "")) and message.get("sender_email") == client.email:
-                    return message
-        return None
+        return find_message(client, locate)
 
     # -- the rules -------------------------------------------------------------------
 
@@ -285,6 +276,24 @@ class Operations:
                 raise Refused(f"the message is older than the server's limit for moving messages ({limit} s)")
         elif not rules.may_resolve_topics(bot.user_id):
             raise Refused("the bot may not resolve topics (the organisation's 'who can resolve topics' setting)")
+
+
+def find_message(client: Client, locate: Locate) -> Optional[dict[str, Any]]:
+    """The bot's newest message in the topic (resolved or not) whose raw text contains ``locate.text``.
+
+    Public so a plugin can ask first whether an operation would find its message
+    (the Jenkins bridge: is there a push message to react on?) with the very
+    look-back the courier uses. Raises the client's errors.
+    """
+    name = unresolved_name(locate.topic)
+    for topic in (name, resolved_name(name)):
+        narrow = [{"operator": "channel", "operand": locate.stream}, {"operator": "topic", "operand": topic},
+                  {"operator": "sender", "operand": client.email}]
+        messages = client.get_messages(anchor="newest", num_before=LOOK_BACK, narrow=narrow)["messages"]
+        for message in reversed(messages):
+            if locate.text in str(message.get("content", "")) and message.get("sender_email") == client.email:
+                return message
+    return None
 
 
 def _tolerating_done(call: Any) -> None:
