@@ -211,15 +211,21 @@ def compare(title: str, twins: dict[str, GitTwin], runs: int, server: Optional[S
     row("wyzepal-git-post-receive (spools, a worker sends)", samples["wyzepal"], base, zulip)
 
 
+#: What git itself runs for a push (client and receive-pack), so the rest of the trace is the hook's.
+GIT_OWN = ("push ", "receive-pack ", "pack-objects ", "unpack-objects ", "index-pack ", "rev-list --objects ",
+           "for-each-ref '--format=%(objectname)'", "gc --auto")
+
+
 def git_commands(twin: GitTwin) -> int:
-    """The git processes our hook runs for one push, from git's own trace (they all name ``--git-dir``)."""
+    """The git processes our hook runs for one push, from git's own trace."""
     trace = twin.bare / "git-trace.log"
     run("git", "commit", "-q", "--allow-empty", "-m", "counted", cwd=twin.work)
     subprocess.run(["git", "push", "-q", "origin", "main"], cwd=twin.work, env={**BARE_ENV, "GIT_TRACE": str(trace)},
                    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    ours = [line.split("trace: built-in: ", 1)[1] for line in trace.read_text().splitlines()
-            if "trace: built-in: " in line and "--git-dir=" in line]
-    shown = "; ".join(" ".join(command.split()[2:4]) for command in ours)
+    commands = [line.split("trace: built-in: git ", 1)[1] for line in trace.read_text().splitlines()
+                if "trace: built-in: git " in line]
+    ours = [command for command in commands if not command.startswith(GIT_OWN)]
+    shown = "; ".join("git " + " ".join(command.split()[:2]) for command in ours)
     print(f"  git processes the hook ran for that push: {len(ours)} ({shown})")
     return len(ours)
 
