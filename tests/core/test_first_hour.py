@@ -233,6 +233,12 @@ def test_every_command_has_version_and_plain_help_with_defaults(command):
         assert "--dry-run" in shown.stdout
 
 
+@pytest.mark.parametrize("subcommand", ["send", "check", "template", "list", "outbox", "devserver", "demo"])
+def test_no_subcommand_help_shows_rest_markup(subcommand):
+    shown = cli(subcommand, "--help")
+    assert shown.returncode == 0 and "``" not in shown.stdout and ":ref:" not in shown.stdout
+
+
 def test_outbox_help_shows_defaults():
     shown = cli("outbox", "flush", "--help")
     assert "(default 300.0)" in shown.stdout or "(default: 300.0)" in shown.stdout

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import sys
 from typing import Any, Optional, Sequence
 
@@ -29,7 +30,17 @@ VERBOSE_HELP = "say what was decided, read and sent (never the API key)"
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):
-    """Shows ``(default: X)`` for options that have a default worth naming; keeps descriptions as written."""
+    """Shows ``(default: X)`` for options that have a default worth naming; keeps descriptions as written.
+
+    Descriptions taken from docstrings lose their reST quoting (a terminal shows
+    double backquotes as they are).
+    """
+
+    def _format_text(self, text: str) -> str:
+        return super()._format_text(plain_text(text))
+
+    def _expand_help(self, action: argparse.Action) -> str:
+        return plain_text(super()._expand_help(action))
 
     def _get_help_string(self, action: argparse.Action) -> str:
         text = action.help or ""
@@ -38,6 +49,12 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
                 or default is argparse.SUPPRESS or action.option_strings == [] or isinstance(default, list)):
             return text
         return f"{text} (default: %(default)s)"
+
+
+def plain_text(text: str) -> str:
+    """``name`` and :role:`name` as 'name': the reST of a docstring, readable in a terminal."""
+    text = re.sub(r":\w+:`([^`]*)`", r"'\1'", text)
+    return re.sub(r"``([^`]*)``", r"'\1'", text)
 
 
 def command_parser(prog: str, description: str, *, epilog: Optional[str] = None,
