@@ -216,3 +216,12 @@ def test_a_spool_written_by_an_older_version_is_migrated_and_keeps_its_messages(
     assert [r.message.content for r in rows] == ["left by an old version"] and rows[0].kind == "post"
     spool.delivered(rows[0], message_id=7)
     assert spool.status().delivered == 1
+
+
+def test_rows_of_a_bot_whose_server_is_gone_never_hold_up_another_bots_rows_to_the_same_topic(spool):
+    gone = spool.save_sender(Credentials("http://127.0.0.1:9", "bot@example.com", "k" * 32), "T", "1")
+    alive = spool.save_sender(Credentials("https://chat.example.com", "bot@example.com", "k" * 32), "T", "1")
+    spool.append(gone, Message.to_stream("ci", "build", "to a server long gone").checked())
+    spool.hold_sender(gone, 3600, failed=True)
+    spool.append(alive, Message.to_stream("ci", "build", "to the server of today").checked())
+    assert [r.message.content for r in spool.claim("w", lease=30)] == ["to the server of today"]

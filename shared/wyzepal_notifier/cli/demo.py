@@ -6,6 +6,8 @@ do (safe formatting, configurations, the outbox) and prints what arrived.
 from __future__ import annotations
 
 import argparse
+import os
+import tempfile
 import threading
 from typing import Any, Mapping
 
@@ -81,13 +83,16 @@ def run(args: argparse.Namespace) -> int:
     except SeedError as exc:
         error(str(exc))
         return EXIT_USAGE
-    with DevServer(port=args.port, streams=seed.streams) as server:
+    # The demo's server lives as long as the demo: its spool does too (an earlier run's leftovers are for a
+    # server long gone).
+    with DevServer(port=args.port, streams=seed.streams) as server, tempfile.TemporaryDirectory() as spool_dir:
         for user in seed.users:
             server.add_user(user.email, user.key, user.full_name)
         email, key = server.add_user(DEMO_USER, full_name="Demo Bot")
         print(f"dev server running at {server.site}\n\nits wyzepalrc for {email}:\n{server.wyzepalrc(email)}")
         integration = DemoIntegration.from_values(
-            {"WYZEPAL_SITE": server.site, "WYZEPAL_USER": email, "WYZEPAL_API_KEY": key, **values}, "demo", env={})
+            {"WYZEPAL_SITE": server.site, "WYZEPAL_USER": email, "WYZEPAL_API_KEY": key,
+             "OUTBOX_PATH": os.path.join(spool_dir, "demo-outbox.sqlite3"), **values}, "demo", env={})
         queued = sum(integration.notify(event, render) for event in SAMPLES)
         integration.close(timeout=15)
         arrived = server.messages()

@@ -268,10 +268,10 @@ class Courier:
 
 
 def _runs_by_key(rows: list[SpooledMessage]) -> list[list[SpooledMessage]]:
-    """The claimed rows of each ordering key together, oldest first (claim interleaves the keys)."""
-    runs: dict[str, list[SpooledMessage]] = {}
+    """The claimed rows of each sender's ordering key together, oldest first (claim interleaves them)."""
+    runs: dict[tuple[int, str], list[SpooledMessage]] = {}
     for row in rows:
-        runs.setdefault(row.key, []).append(row)
+        runs.setdefault((row.sender_id, row.key), []).append(row)
     return list(runs.values())
 
 

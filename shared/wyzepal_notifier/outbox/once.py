@@ -28,6 +28,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Optional
 
+from ..client.retry import NO_RETRY
 from ..errors import APIError, WyzePalError
 from ..message import Message
 from .spool import Spool, SpooledMessage
@@ -134,8 +135,9 @@ class SendOnce:
 
     def _register(self, sender_id: int, client: Client) -> Optional[_Queue]:
         try:
-            state = client.register(event_types=["message"],
-                                    narrow=[{"operator": "sender", "operand": client.email}])
+            # One try: a server that is down fails the post anyway, and the queue is asked for again later.
+            state = client.register(event_types=["message"], narrow=[{"operator": "sender", "operand": client.email}],
+                                    retry=NO_RETRY)
             queue: Optional[_Queue] = _Queue(str(state["queue_id"]), int(state.get("last_event_id", -1)))
         except (WyzePalError, KeyError, TypeError, ValueError) as exc:
             log.info("no event queue for telling lost answers (%s); the topic's history is read instead", exc)

@@ -10,8 +10,9 @@ Several processes may share one file. A worker *claims* rows with a lease
 (``claimed_by``/``claimed_until``) inside ``BEGIN IMMEDIATE``, so no row is sent
 by two workers; a worker that dies leaves a lease that runs out (or is released
 at once when its process is known to be gone). Only the oldest pending row of an
-ordering key can be claimed, with the rows behind it, so every (channel, topic)
-is delivered in order.
+ordering key of a sender can be claimed, with the rows behind it, so every
+(bot, channel, topic) is delivered in order; another bot's (or another server's)
+rows never wait behind them.
 
 The file holds the senders' API keys (as the config file does), so it is created
 readable by its owner only, in a folder only its owner may enter.
@@ -496,15 +497,15 @@ class Spool:
         now = time.time()
         with self.transaction() as db:
             heads = db.execute(
-                "SELECT h.key FROM (SELECT key, MIN(id) AS head FROM messages WHERE state = 'pending' "
-                "GROUP BY key HAVING MAX(claimed_until) <= :now) AS h "
+                "SELECT h.sender_id, h.key FROM (SELECT sender_id, key, MIN(id) AS head FROM messages "
+                "WHERE state = 'pending' GROUP BY sender_id, key HAVING MAX(claimed_until) <= :now) AS h "
                 "JOIN messages m ON m.id = h.head JOIN senders s ON s.id = m.sender_id "
                 "WHERE m.not_before <= :now AND s.not_before <= :now ORDER BY h.head LIMIT :keys",
                 {"now": now, "keys": max_keys}).fetchall()
-            for (key,) in heads:
+            for sender_id, key in heads:
                 db.execute("UPDATE messages SET claimed_by = ?, claimed_until = ? WHERE id IN "
-                           "(SELECT id FROM messages WHERE state = 'pending' AND key = ? ORDER BY id LIMIT ?)",
-                           (worker, now + lease, key, per_key))
+                           "(SELECT id FROM messages WHERE state = 'pending' AND sender_id = ? AND key = ? "
+                           "ORDER BY id LIMIT ?)", (worker, now + lease, sender_id, key, per_key))
             rows = db.execute("SELECT id, sender_id, key, body, attempts, kind, handle, args, attempt FROM messages "
                               "WHERE claimed_by = ? AND state = 'pending' ORDER BY id", (worker,)).fetchall()
         return [_spooled(r) for r in rows]
@@ -572,8 +573,8 @@ class Spool:
         with self.transaction() as db:
             db.execute("UPDATE messages SET attempts = attempts + ?, last_error = ?, failed_at = ?, not_before = ? "
                        "WHERE id = ?", (int(count), error, now, now + delay, row.id))
-            db.execute("UPDATE messages SET claimed_by = NULL, claimed_until = 0 WHERE claimed_by = ? AND key = ?",
-                       (worker, row.key))
+            db.execute("UPDATE messages SET claimed_by = NULL, claimed_until = 0 WHERE claimed_by = ? "
+                       "AND sender_id = ? AND key = ?", (worker, row.sender_id, row.key))
 
     def bury(self, row: SpooledMessage, worker: str, reason: str) -> None:
         """A permanent failure: keep the row as dead with its reason; the rows behind it go on."""
