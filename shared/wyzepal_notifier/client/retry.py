@@ -117,7 +117,7 @@ class RateLimitGate:
         self._in_flight: list[float] = []
         self._mine = threading.local()
         #: How long recent answers took: a request's place frees one window after the server counted it.
-        self._latencies: collections.deque[float] = collections.deque(maxlen=50)
+        self._latencies: collections.deque[float] = collections.deque(maxlen=200)
         #: A reset time further away than this (a clock or proxy gone wrong) is believed only this far.
         self.max_wait = max_wait
 
