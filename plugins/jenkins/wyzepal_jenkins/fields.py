@@ -36,6 +36,17 @@ def _users(value: dict[str, Any]) -> Optional[str]:
     return None
 
 
+def _push_place(value: dict[str, Any]) -> Optional[str]:
+    if not isinstance(value.get("stream"), str) or not value["stream"].strip():
+        return "needs a 'stream': the channel the git hook announces pushes in"
+    unknown = set(value) - {"stream", "topic"}
+    if unknown:
+        return f"has the key {sorted(unknown)[0]!r}; only 'stream' and 'topic' are read"
+    if "topic" in value and (not isinstance(value["topic"], str) or not value["topic"].strip()):
+        return "has a 'topic' that is not a template string such as '{branch}'"
+    return None
+
+
 def _globs(value: list) -> Optional[str]:
     bad = [item for item in value if not isinstance(item, str) or not item]
     return f"has {bad[0]!r}, which is not a job name or pattern" if bad else None
@@ -75,6 +86,13 @@ JENKINS_FIELDS = [
     Field("MESSAGE_TEMPLATES", dict, default={}, check=_templates,
           expects="a dict of result or kind to a template string",
           help='e.g. {"FAILURE": "{marker} {link} broke: {changes}"}; see the template file'),
+    Field("LIVING_MESSAGE", bool, default=False,
+          help="one message per build: posted when it starts, edited to its result, a status reaction on it"),
+    Field("RESOLVE_TOPIC_WHEN_GREEN", bool, default=False,
+          help="with LIVING_MESSAGE: a green build marks the job's topic resolved, a failing one unresolves it"),
+    Field("PUSH_ANNOUNCEMENTS", dict, check=_push_place, expects="a dict with 'stream' and maybe 'topic'",
+          help="where the git hook announces pushes, e.g. {'stream': 'commits', 'topic': '{branch}'}: "
+               "the build's status reaction goes on its commit's push message too"),
     Field("WATCH_JOBS", list, default=["*"], check=_globs, help="jobs the watcher announces (full names or globs)"),
     Field("IGNORE_JOBS", list, default=[], check=_globs, help="jobs the watcher skips (full names or globs)"),
     Field("POLL_INTERVAL", (int, float), default=30, check=_positive, help="seconds between the watcher's polls"),

@@ -5,13 +5,15 @@ import os
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
-from wyzepal_notifier import ConfigError, Configuration, Integration, Message
+from wyzepal_notifier import ConfigError, Configuration, Integration, Message, WyzePalError
 
 from .api import JenkinsAPI
 from .build.model import Build
 from .fields import JENKINS_FIELDS
+from .living import LivingMessages
 from .message import check_templates, render
 from .message.breakers import tell
+from .pushes import push_place, react_on_push
 
 #: The Jenkins CLI's variable names, so credentials bound for it work here too.
 ENV_USER, ENV_TOKEN, ENV_URL = "JENKINS_USER_ID", "JENKINS_API_TOKEN", "JENKINS_URL"
@@ -25,24 +27,68 @@ class JenkinsIntegration(Integration):
     default_settings = {"TOPIC": "{job}"}
 
     def initialize(self) -> None:
+        self._living: Optional[LivingMessages] = None
         check_templates(self.settings.path, self.configurations)
 
     def announce(self, build: Build) -> int:
         """One message per configuration that matches and wants this kind of build; returns how many queued."""
         return self.announce_counted(build)[1]
 
-    def announce_counted(self, build: Build) -> tuple[int, int]:
-        """(messages wanted, messages queued): fewer queued means the outbox refused some."""
+    def announce_counted(self, build: Build, *, may_defer: bool = False) -> tuple[int, int]:
+        """(messages wanted, messages queued): fewer queued means the outbox refused some.
+
+        Configurations with LIVING_MESSAGE keep one message per build instead
+        (see :mod:`.living`); ``may_defer`` (the watcher) raises ``Deferred``,
+        before anything is queued, when the server cannot say whether a build's
+        message exists, so the next poll tries again.
+        """
+        event = build.event()
+        living_confs = [conf for conf in self.get_configs(event) if conf.get("LIVING_MESSAGE")]
         rendered: list[Message] = []
 
         def counting(conf: Configuration, event: Mapping[str, Any]) -> Optional[Message]:
+            if conf.get("LIVING_MESSAGE"):
+                return None
             message = render(conf, event)
             if message is not None:
                 rendered.append(message)
             return message
 
-        queued = self.notify(build.event(), counting)
-        return len(rendered), queued
+        # Asked first for every configuration: a deferral must not leave half of them queued.
+        known = [self.living.exists(conf, build, may_defer=may_defer, assume=build.result is not None)
+                 for conf in living_confs]
+        queued = self.notify(event, counting)
+        wanted = len(rendered)
+        for conf, exists in zip(living_confs, known):
+            step = self.living.finish if build.result is not None else self.living.start
+            try:
+                if step(conf, build, exists):
+                    wanted, queued = wanted + 1, queued + 1
+            except WyzePalError as exc:
+                wanted += 1
+                self.log.error("%s #%d: the build's message in %s not queued: %s", build.job, build.number,
+                               conf.stream, exc)
+        self.react_on_pushes(build)
+        return wanted, queued
+
+    @property
+    def living(self) -> LivingMessages:
+        if self._living is None:
+            self._living = LivingMessages(self)
+        return self._living
+
+    def react_on_pushes(self, build: Build) -> None:
+        """The build's status on its commit's push message, for each configuration with PUSH_ANNOUNCEMENTS."""
+        places = set()
+        for conf in self.get_configs(build.event()):
+            place = push_place(conf, build)
+            if place is None or place in places:
+                continue
+            places.add(place)
+            try:
+                react_on_push(self.living, conf, build)
+            except WyzePalError as exc:
+                self.log.error("%s #%d: no reaction on the push message: %s", build.job, build.number, exc)
 
     def tell_breakers(self, build: Build) -> int:
         """Direct messages to the culprits of a first failure who are chat users (DIRECT_MESSAGE_BREAKERS)."""

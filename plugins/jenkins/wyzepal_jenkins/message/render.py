@@ -57,6 +57,9 @@ def check_templates(path: str, settings_list: Iterable[Mapping[str, Any]]) -> No
             _check(template, allowed, path, f"MESSAGE_TEMPLATES[{key!r}]")
         if settings.get("TOPIC"):
             _check(settings["TOPIC"], set(TOPIC_FIELDS), path, "TOPIC")
+        pushes = settings.get("PUSH_ANNOUNCEMENTS") or {}
+        if pushes.get("topic"):
+            _check(pushes["topic"], {"branch", "job"}, path, "PUSH_ANNOUNCEMENTS['topic']")
 
 
 def _check(template: str, allowed: set[str], path: str, key: str) -> None:

@@ -16,6 +16,7 @@ from ..api import JenkinsAPI, JenkinsError, NotFound
 from ..build import collect
 from ..build.history import HISTORY_LIMIT
 from ..integration import JenkinsIntegration
+from ..living import Deferred
 from ..selection import watched
 from .followups import FollowUps
 from .inputs import Inputs
@@ -41,7 +42,8 @@ class Poller:
         self.state = state
         self.clock = clock
         self.followups = FollowUps(integration, api, state)
-        self.wants_started = any(conf.get("NOTIFY_STARTED") for conf in integration.configurations)
+        self.wants_started = any(conf.get("NOTIFY_STARTED") or conf.get("LIVING_MESSAGE")
+                                 for conf in integration.configurations)
         self.max_failed_tests = int(integration.settings["MAX_FAILED_TESTS"])
         self.log_lines = int(integration.settings["LOG_LINES"])
         self.inputs = Inputs(integration, api)
@@ -109,15 +111,19 @@ class Poller:
         number = int(entry["number"])
         if entry.get("building") or entry.get("result") is None:  # no result yet: Jenkins is still finishing it
             if self.wants_started and number not in known.started:
-                self._announce(name, known, number, history, report)
-                known.started.append(number)
+                if self._announce(name, known, number, history, report):
+                    known.started.append(number)
             self.inputs.check(name, known, entry)
             if number not in known.pending:
                 known.pending.append(number)
         else:
             finished_ms = int(entry.get("timestamp") or 0) + int(entry.get("duration") or 0)
             if known.news_after_ms is None or finished_ms >= known.news_after_ms:
-                self._announce(name, known, number, history, report)
+                if not self._announce(name, known, number, history, report):
+                    if number not in known.pending:  # kept for the next poll, whatever comes after it
+                        known.pending.append(number)
+                    known.last = max(known.last, number)
+                    return
             if number in known.pending:
                 known.pending.remove(number)
             if number in known.started:
@@ -126,23 +132,32 @@ class Poller:
             known.answered = [key for key in known.answered if not key.startswith(f"{number}:")]
         known.last = max(known.last, number)
 
-    def _announce(self, name: str, known: JobState, number: int, history: list, report: PollReport) -> None:
-        """Raises JenkinsError when Jenkins should be asked again later; any other trouble skips the build."""
+    def _announce(self, name: str, known: JobState, number: int, history: list, report: PollReport) -> bool:
+        """False: the chat server could not say whether the build's message exists; ask again next poll.
+
+        Raises JenkinsError when Jenkins should be asked again later; any other trouble skips the build.
+        """
         try:
             build = collect(self.api, name, number, max_failed_tests=self.max_failed_tests, history=history,
                             log_lines=self.log_lines)
         except NotFound:
             log.info("%s #%d vanished before it could be read", name, number)
-            return
+            return True
         except JenkinsError:
             raise
         except Exception:  # one build Jenkins describes strangely must not hold up every later one
             log.exception("%s #%d could not be read; not announced", name, number)
-            return
-        self.integration.announce(build)
+            return True
+        try:
+            self.integration.announce_counted(build, may_defer=True)
+        except Deferred as exc:
+            log.warning("%s #%d: the chat server cannot say whether its message exists (%s); next poll",
+                        name, number, exc)
+            return False
         report.announced.append((name, number, build.kind))
         if build.kind == "first_failure" and known.told != number and self.integration.tell_breakers(build):
             known.told = number
+        return True
 
     def _warn_if_history_ran_out(self, name: str, known: JobState, history: list) -> None:
         if known.last and len(history) >= HISTORY_LIMIT:
