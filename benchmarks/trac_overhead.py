@@ -45,9 +45,8 @@ LABELS = {"without": "without the plugin", "healthy": "with the plugin, server h
 class Bench:
     """One tracd with a logged-in session, its form token and (for batches) its 20 tickets."""
 
-    def __init__(self, root: Path, site: str, plugin: bool, spool_dir: Path | None = None) -> None:
-        extra = {"OUTBOX_PATH": str(spool_dir / f"{root.name}.sqlite3")} if spool_dir else {}
-        self.server = TracServer(root, site, **extra)
+    def __init__(self, root: Path, site: str, plugin: bool) -> None:
+        self.server = TracServer(root, site)
         if not plugin:
             trac_admin(self.server.env_path, "config", "set", "components", "wyzepal_trac.*", "disabled")
         self.server.start()
@@ -108,10 +107,7 @@ def report(title: str, times: dict[str, list[float]]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=60, help="interleaved rounds of each kind (at least 60)")
-    parser.add_argument("--spool-dir", type=Path, help="keep the spools here (another file system than Trac's "
-                        "database, e.g. /dev/shm, to see what the spool's disk writes cost Trac's commits)")
-    args = parser.parse_args()
-    rounds = args.rounds
+    rounds = parser.parse_args().rounds
     users = [(BOT_EMAIL, BOT_KEY, "Trac Bot")]
     healthy_chat = DevServer(users=users, streams=["trac"]).start()
     slow_chat = DevServer(users=users, streams=["trac"]).start()
@@ -122,7 +118,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         try:
             for name, site in sites.items():
-                benches[name] = Bench(Path(tmp) / name, site, plugin=name != "without", spool_dir=args.spool_dir)
+                benches[name] = Bench(Path(tmp) / name, site, plugin=name != "without")
             run_rounds(benches, max(WARM_UP, BATCH), lambda bench, _: bench.new_ticket())  # warm up, file 20
             tickets = run_rounds(benches, rounds, lambda bench, _: bench.new_ticket())
             priorities = ("minor", "major")
@@ -134,8 +130,6 @@ def main() -> None:
                 bench.stop()
             healthy_chat.close()
             slow_chat.close()
-    if args.spool_dir:
-        print(f"(spools in {args.spool_dir})")
     report("POST /newticket", tickets)
     report(f"POST /batchmodify of {BATCH} tickets", batches)
     print(f"  messages the healthy server got: {arrived} of {queued}")
