@@ -69,6 +69,32 @@ MAX_FAILED_TESTS = 5
 # or two small requests, never the whole log):
 LOG_LINES = 0
 
+# --- One living message per build ------------------------------------------------------------
+# True: each build gets one message, posted when it starts (by `wyzepal-jenkins-notify
+# --started` early in the Jenkinsfile, or by the watcher seeing it run) and edited in
+# place to its result, with a status reaction that follows it (:hourglass: while it runs,
+# then :check:, :warning:, :cross_mark:, :stop_sign: or :zzz:). An edit marks nothing
+# unread, so the kinds switched on above besides a plain success (a first failure,
+# back to normal, still failing, a regression, unstable) also post one short line
+# pointing at it. A build longer than the server's edit limit (often 10 minutes) gets
+# its result as one new message in the same topic; the reaction still changes.
+# The start and the end may come from different processes or machines: the end
+# finds the start's message among the bot's recent messages in the topic by the
+# build's address. It is off by default because it changes what people see (every
+# build that starts gets a message, successes too) and wants --started in the
+# Jenkinsfile or the watcher running; turn it on when that is what your channel wants.
+LIVING_MESSAGE = False
+# With LIVING_MESSAGE: a green build marks the job's topic resolved ("✔ job") and a
+# failing one unresolves it, so the channel's topic list shows which jobs are broken.
+# Later builds follow the topic's current name. The bot must be allowed to resolve topics.
+RESOLVE_TOPIC_WHEN_GREEN = False
+# Where the git hook (wyzepal-git-post-receive) announces pushes: a build's status reaction
+# goes on its commit's push message too, so the push shows whether CI liked it. The topic
+# is a template with {branch} and {job} (default "{branch}", as the git hook's default).
+# Needs the git hook's COMMIT_URL with {sha} (its links carry the full hash) and the same
+# bot in both configs (the bot's own recent messages are searched).
+# PUSH_ANNOUNCEMENTS = {"stream": "commits", "topic": "{branch}"}
+
 # --- Mentions -------------------------------------------------------------------------------
 # Mention the people whose changes broke the build (first failure, still failing,
 # unstable). USERS maps Jenkins user ids, full names or commit emails (any case) to
