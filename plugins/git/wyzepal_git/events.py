@@ -112,11 +112,12 @@ def tag_change(repo: GitRepository, update: RefUpdate, info: Optional[TagInfo], 
 def shortlog_of(repo: GitRepository, commit: str, needs: Needs) -> Event:
     """The commits since the previous annotated tag (all of them when there is none)."""
     previous = repo.previous_tag(commit)
+    since = f"refs/tags/{previous}" if previous else None  # never a branch of the same name
     if needs.files:  # path conditions count what they show: the whole range is needed
-        found = repo.commit_range(commit, [previous] if previous else [], files=True).commits
+        found = repo.commit_range(commit, [since] if since else [], files=True).commits
         shown, total = found, len(found)
     else:
-        shown, total = repo.first_commits(commit, previous, needs.limit)
+        shown, total = repo.first_commits(commit, since, needs.limit)
     return {"previous_tag": previous, "shortlog": list(shown), "shortlog_count": total}
 
 

@@ -109,8 +109,8 @@ class GitRepository:
             pairs = []
             for item in output.split("\x00"):
                 if item:
-                    key, _, value = item.partition("\n")
-                    pairs.append((key, value))
+                    key, newline, value = item.partition("\n")
+                    pairs.append((key, value if newline else "true"))  # a bare "[wyzepal] diffstat" is true
             self._config = pairs
             if self._bare is None:
                 bare = [value for key, value in pairs if key == "core.bare"]
