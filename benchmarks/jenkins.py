@@ -6,6 +6,10 @@
 2. The watcher's poll over 500 jobs in 20 folders: requests and time of an
    idle poll and of a poll with 10 finished builds, next to the naive way
    (python-jenkins' ``get_all_jobs`` then ``get_job_info`` per job).
+3. Requests to Jenkins and to the chat server per build (start and end), the
+   living message (LIVING_MESSAGE) next to today's separate notices.
+4. The watcher's poll over 500 jobs while 10 builds run, with and without
+   the living message.
 
 Run: ``PYTHONPATH=shared:plugins/jenkins:. python benchmarks/jenkins.py``
 (the simulator runs in this process, the dev server in its own).
@@ -18,8 +22,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
+import requests
 from _devserver import BENCH_KEY, BENCH_USER, devserver_process
 
 # This file is named jenkins.py: take its folder off the path so "import jenkins" is python-jenkins.
@@ -58,12 +65,13 @@ def interleaved_medians(commands: list[list[str]], env: dict[str, str], runs: in
     return [statistics.median(column) for column in times]
 
 
-def write_config(folder: Path, site: str, jenkins_url: str) -> Path:
-    path = folder / "wyzepal_jenkins_config.py"
+def write_config(folder: Path, site: str, jenkins_url: str, extra: str = "", name: str = "") -> Path:
+    path = folder / (name or "wyzepal_jenkins_config.py")
     path.write_text(f"WYZEPAL_SITE = {site!r}\nWYZEPAL_USER = {BENCH_USER!r}\nWYZEPAL_API_KEY = {BENCH_KEY!r}\n"
                     f"STREAM_FOR_NOTIFICATIONS = 'bench'\nJENKINS_URL = {jenkins_url!r}\n"
                     f"JENKINS_USER = {READER[0]!r}\nJENKINS_API_TOKEN = {READER[1]!r}\n"
-                    f"OUTBOX_PATH = {str(folder / 'outbox.sqlite3')!r}\nSTATE_PATH = {str(folder / 'state.json')!r}\n")
+                    f"OUTBOX_PATH = {str(folder / (name + 'outbox.sqlite3'))!r}\n"
+                    f"STATE_PATH = {str(folder / (name + 'state.json'))!r}\n" + extra)
     path.chmod(0o600)
     return path
 
@@ -148,10 +156,103 @@ def bench_watch(site: str, folder: Path) -> None:
     sim.stop()
 
 
+def chat_requests(site: str) -> list[tuple[str, str]]:
+    """The dev server's request log: (method, path) of every API request so far."""
+    log = requests.get(f"{site}/devserver/requests", timeout=10).json()["requests"]
+    return [(entry["method"], entry["path"]) for entry in log]
+
+
+def watcher(folder: Path, site: str, sim: JenkinsSimulator, name: str, extra: str) -> tuple[Any, Poller]:
+    integration = JenkinsIntegration.load(explicit=write_config(folder, site, sim.url, extra, name), env={})
+    state = WatchState.load(folder / f"{name}state.json")
+    return integration, Poller(integration, integration.jenkins_api(env={}), state)
+
+
+def counted(site: str, sim: JenkinsSimulator, integration: Any, poller: Poller) -> tuple[int, int, Counter]:
+    """One poll and the delivery of what it queued: (Jenkins requests, chat requests, chat requests by kind)."""
+    sim.reset_requests()
+    before = len(chat_requests(site))
+    poller.poll()
+    integration.outbox.flush(60)
+    after = chat_requests(site)[before:]
+    return len(sim.requests), len(after), Counter(f"{method} {_shape(path)}" for method, path in after)
+
+
+def _shape(path: str) -> str:
+    return "/".join("N" if part.isdigit() else part for part in path.split("?")[0].split("/"))
+
+
+def bench_per_build(site: str, folder: Path) -> None:
+    sim = JenkinsSimulator()
+    sim.jenkins.add_user(*READER[:1], token=READER[1])
+    sim.start()
+    ways = [("separate notices (NOTIFY_STARTED)", "NOTIFY_STARTED = True\n", False),
+            ("living message, one watcher", "LIVING_MESSAGE = True\n", False),
+            ("living message, the end from another spool", "LIVING_MESSAGE = True\n", True)]
+    print("\n3. requests per build, start seen by one poll and the end by the next (the watcher)")
+    print(f"   {'':<44} {'result':<8} {'Jenkins':>7} {'chat':>5}  chat requests")
+    for index, (label, extra, other_spool) in enumerate(ways):
+        for result in ("SUCCESS", "FAILURE"):
+            job = f"way{index}-{result.lower()}"
+            sim.jenkins.add_job(job)
+            sim.jenkins.run_build(job, "SUCCESS")
+            integration, poller = watcher(folder, site, sim, f"{job}-", extra)
+            poller.poll()  # the baseline
+            sim.jenkins.start_build(job, changes=[Change("abc123", "Change", "bob", "Bob")])
+            start = counted(site, sim, integration, poller)
+            if other_spool:  # another machine's watcher, which saw the build run but did not post its start
+                integration.close(10)
+                integration, poller = watcher(folder, site, sim, f"{job}-other-", extra)
+                poller.poll()  # its baseline: the running build is remembered as pending
+            sim.jenkins.finish_build(job, 2, result)
+            end = counted(site, sim, integration, poller)
+            integration.close(10)
+            shapes = start[2] + end[2]
+            print(f"   {label:<44} {result:<8} {start[0] + end[0]:7d} {start[1] + end[1]:5d}  "
+                  + ", ".join(f"{count} {shape}" for shape, count in sorted(shapes.items())))
+    print("   drivers: each poll asks Jenkins for the job list, the job's history and the build; the living\n"
+          "   message adds a look-back (GET /messages, twice when the topic has no such message: the resolved\n"
+          "   name too) where this spool does not know the build, the realm's rules (POST /register) before a\n"
+          "   follow-up, and the reaction swap (DELETE + POST reactions); the outbox registers its own queue")
+    sim.stop()
+
+
+def bench_running(site: str, folder: Path) -> None:
+    print("\n4. the watcher's poll, 500 jobs, 10 builds running")
+    for label, extra in (("separate notices (NOTIFY_STARTED)", "NOTIFY_STARTED = True\n"),
+                         ("living message", "LIVING_MESSAGE = True\n")):
+        sim = JenkinsSimulator()
+        sim.jenkins.add_user(*READER[:1], token=READER[1])
+        names = build_farm(sim)
+        sim.start()
+        name = "living-" if "living" in label else "separate-"
+        integration, poller = watcher(folder, site, sim, name, extra)
+        poller.poll()
+        for job in names[:10]:
+            sim.jenkins.start_build(job)
+        rows = []
+        for what in ("sees 10 builds start", "10 builds still running", "sees the 10 builds end"):
+            if what.startswith("sees the"):
+                for job in names[:10]:
+                    sim.jenkins.finish_build(job, 2, "FAILURE")
+            started = time.perf_counter()
+            jenkins_count, chat_count, _ = counted(site, sim, integration, poller)
+            rows.append((what, jenkins_count, chat_count, time.perf_counter() - started))
+        integration.close(10)
+        sim.stop()
+        for what, jenkins_count, chat_count, seconds in rows:
+            print(f"   {label + ': ' + what:<62} {jenkins_count:4d} Jenkins {chat_count:4d} chat "
+                  f"{seconds * 1000:7.0f} ms (delivery included)")
+    print("   drivers: a running build costs its job's history request every poll, with or without the\n"
+          "   living message; the living message's first sight of a build adds one look-back per build")
+
+
 def main() -> None:
     with devserver_process() as site, tempfile.TemporaryDirectory() as tmp:
         bench_step(site, Path(tmp))
         bench_watch(site, Path(tmp))
+        bench_per_build(site, Path(tmp))
+        bench_running(site, Path(tmp))
 
 
 if __name__ == "__main__":
