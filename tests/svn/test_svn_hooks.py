@@ -133,3 +133,17 @@ def test_diffstat_shows_lines_added_and_removed_per_path(repo, devserver):
     content = devserver.wait_for_messages(2, timeout=10, topic="repo")[-1]["content"]
     assert content == (f"**alice** committed {changeset(revision)} to `repo`:\n```quote\nChange\n```\n"
                        "* `M /trunk/a.txt` +2 −1\n* `D /trunk/gone.txt` +0 −2")
+
+
+def test_a_log_edit_past_the_servers_edit_limit_follows_in_the_same_topic(repo, devserver):
+    repo.install("pre-revprop-change", readme_pre_revprop_change())
+    repo.install_command("post-revprop-change", 5)
+    revision, _ = repo.commit("Old words", files={"trunk/a.txt": "1\n"})
+    original = devserver.wait_for_messages(1, timeout=10, topic="repo")[0]
+    devserver.backdate_message(original["id"], 3600)  # Zulip's default limit is 10 minutes
+
+    repo.svn("propset", "--revprop", "-r", str(revision), "svn:log", "New words", repo.url, "--username", "carol")
+    found = devserver.wait_for_messages(2, timeout=20, topic="repo")
+    assert found[0]["content"] == original["content"]  # the server refused to change it
+    assert "```quote\nNew words\n```" in found[1]["content"]
+    assert found[1]["content"].endswith("*(log message edited by carol)*")
