@@ -346,3 +346,34 @@ def test_topic_health_from_a_spool_that_never_saw_the_topic_still_ends_in_one_to
     poll(watcher, integration)  # green: resolved, so it joins "✔ app"
     assert {m["subject"] for m in bot_messages(devserver)} == {RESOLVED_PREFIX + "app"}
     assert len(bot_messages(devserver)) == 2
+
+
+def test_an_agent_ending_a_build_while_the_server_is_down_edits_the_start_once_it_is_back(
+        jenkins_sim, write_config, devserver, tmp_path):
+    sim = jenkins_sim.jenkins
+    sim.add_job("app")
+    build = sim.start_build("app")
+    env = jenkins_env(jenkins_sim, "app", build.number)
+    step(["--config", str(write_config("a.py", **LIVING, OUTBOX_PATH=str(tmp_path / "a.sqlite3"))), "--started"],
+         env)
+    devserver.wait_for_messages(1, timeout=20)
+    sim.finish_build("app", 1, "SUCCESS")
+    devserver.faults.fail_next(8, status=503)  # the look-back and the first tries of the edit fail
+    second = write_config("b.py", **LIVING, OUTBOX_PATH=str(tmp_path / "b.sqlite3"))
+    assert step(["--config", str(second), "--result", "SUCCESS", "--timeout", "1"], env) == 0
+    wait_until(lambda: "**succeeded**" in bot_messages(devserver)[0]["content"]
+               and reactions(devserver, bot_messages(devserver)[0]) == ["check"], timeout=40)
+    assert len(bot_messages(devserver)) == 1
+
+
+def test_the_dry_run_shows_the_living_message_and_sends_nothing(jenkins_sim, write_config, devserver, capsys):
+    sim = jenkins_sim.jenkins
+    sim.add_job("app")
+    build = sim.start_build("app")
+    config = write_config(**LIVING)
+    assert step(["--config", str(config), "--started", "--dry-run"], jenkins_env(jenkins_sim, "app", 1)) == 0
+    out = capsys.readouterr().out
+    assert "# ci > app (the living message jenkins:" in out and ":ci:app#1, posted)" in out
+    assert f":hourglass: [app #1]({build.url}) **started**" in out
+    time.sleep(0.3)
+    assert devserver.messages() == []

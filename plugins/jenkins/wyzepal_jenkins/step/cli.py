@@ -119,7 +119,11 @@ def learn(integration: JenkinsIntegration, args: argparse.Namespace, env: Mappin
 def show(integration: JenkinsIntegration, build: Build) -> int:
     event = build.event()
     for conf in integration.get_configs(event):
-        if render(conf, event) is not None:
+        if conf.get("LIVING_MESSAGE"):  # what the build's one message would say now
+            handle = integration.living.handle(conf, build)
+            print(f"# {conf.stream} > {topic(conf, build)} (the living message {handle}, "
+                  f"{'posted' if build.result is None else 'edited'})\n{content(conf, build)}\n")
+        elif render(conf, event) is not None:
             print(f"# {conf.stream} > {topic(conf, build)}\n{content(conf, build)}\n")
     return EXIT_OK
 
