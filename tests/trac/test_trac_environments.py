@@ -71,6 +71,10 @@ def test_the_retry_button_sends_dead_messages_again_once_the_cause_is_fixed(tmp_
         ticket_id = server.ticket_id(server.new_ticket(browser, summary="Lost, then found"))
         wait_for_panel(server, browser, "<th>dead (refused by the server)</th><td>1</td>")
         assert fresh_chat.messages() == []
+        response = server.post_form(browser, "/admin/general/wyzepal", retry="Retry dead messages")
+        page = html.unescape(browser.get(response.headers["Location"], timeout=10).text)
+        assert "1 dead message(s) retried: 1 refused again, 0 not delivered within 5 s" in page  # not fixed yet
+        assert "announcements" in page.split("refused again", 1)[1].split("</", 1)[0]
 
         chat.add_stream("announcements")  # the fix: the channel the config names now exists
         response = server.post_form(browser, "/admin/general/wyzepal", retry="Retry dead messages")

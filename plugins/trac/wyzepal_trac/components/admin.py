@@ -103,12 +103,14 @@ class WyzePalAdminPanelBase(Component):
                            integration.version)
         if not count:
             add_notice(req, "There were no dead messages to retry.")
-        elif integration.outbox.flush(TEST_TIMEOUT):
+            return
+        delivered = integration.outbox.flush(TEST_TIMEOUT)
+        status = integration.outbox.status()
+        if delivered and not status.dead:
             add_notice(req, f"{count} dead message(s) retried and delivered.")
         else:
-            status = integration.outbox.status()
-            add_warning(req, f"{count} dead message(s) retried; {status.pending} not delivered within "
-                        f"{TEST_TIMEOUT:.0f} s, {status.dead} refused again ({status.last_error or 'no answer yet'}).")
+            add_warning(req, f"{count} dead message(s) retried: {status.dead} refused again, {status.pending} not "
+                        f"delivered within {TEST_TIMEOUT:.0f} s ({status.last_error or 'no answer yet'}).")
 
     def _send_test(self, req: Any, notifier: WyzePalNotifierBase) -> None:
         """Through the outbox like every notification; wait a little to say how it went."""
