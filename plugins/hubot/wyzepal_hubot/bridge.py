@@ -255,7 +255,7 @@ class Bridge:
             log.exception("answer %s could not be prepared", request.ref)
             self.delivery.reject(request.ref, f"could not prepare the answer: {exc}")
             return
-        self.delivery.put(request.ref, work)
+        self.delivery.answer(request.ref, work)
 
 
 def _ref_of(line: str) -> Optional[str]:

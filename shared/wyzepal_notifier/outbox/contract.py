@@ -86,13 +86,13 @@ class HandleOperations:
     def edit(self, handle: str, content: str, *, fallback: str = FOLLOW_UP, locate: Optional[Locate] = None) -> None:
         if fallback not in EDIT_FALLBACKS:
             raise WyzePalError(f"fallback must be one of {', '.join(EDIT_FALLBACKS)}, not {fallback!r}")
-        self._queue(handle, EDIT, {"content": checked_content(content), "fallback": fallback}, locate)
+        self._enqueue(handle, EDIT, {"content": checked_content(content), "fallback": fallback}, locate)
 
     def add_reaction(self, handle: str, emoji_name: str, *, locate: Optional[Locate] = None) -> None:
-        self._queue(handle, REACT, {"emoji": _emoji(emoji_name)}, locate)
+        self._enqueue(handle, REACT, {"emoji": _emoji(emoji_name)}, locate)
 
     def remove_reaction(self, handle: str, emoji_name: str, *, locate: Optional[Locate] = None) -> None:
-        self._queue(handle, UNREACT, {"emoji": _emoji(emoji_name)}, locate)
+        self._enqueue(handle, UNREACT, {"emoji": _emoji(emoji_name)}, locate)
 
     def move_topic(self, handle: str, topic: str, *, propagate_mode: str = "change_all",
                    locate: Optional[Locate] = None) -> None:
@@ -101,15 +101,15 @@ class HandleOperations:
         topic = shorten_topic(topic) if topic else ""
         if not topic.strip():
             raise MessageRejected("a topic move needs a topic to move to")
-        self._queue(handle, MOVE, {"topic": topic, "propagate_mode": propagate_mode}, locate)
+        self._enqueue(handle, MOVE, {"topic": topic, "propagate_mode": propagate_mode}, locate)
 
     def resolve_topic(self, handle: str, resolved: bool = True, *, locate: Optional[Locate] = None) -> None:
-        self._queue(handle, RESOLVE if resolved else UNRESOLVE, {}, locate)
+        self._enqueue(handle, RESOLVE if resolved else UNRESOLVE, {}, locate)
 
     def forget(self, handle: str) -> None:
-        self._queue(handle, FORGET, {}, None)
+        self._enqueue(handle, FORGET, {}, None)
 
-    def _queue(self, handle: str, kind: str, args: dict[str, Any], locate: Optional[Locate]) -> None:
+    def _enqueue(self, handle: str, kind: str, args: dict[str, Any], locate: Optional[Locate]) -> None:
         if locate is not None:
             args["locate"] = locate.to_dict()
         self._operation(check_handle(handle), kind, args)

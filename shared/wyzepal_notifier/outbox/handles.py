@@ -14,8 +14,10 @@ with the handle's first post, whatever topic it has moved to since.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
-from typing import Any, Optional
+import threading
+import time
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Optional, Protocol
 
 from ..errors import WyzePalError
 
@@ -113,3 +115,67 @@ def check_handle(handle: str) -> str:
 
 def encode_args(args: dict[str, Any]) -> str:
     return json.dumps(args, ensure_ascii=False, sort_keys=True)
+
+
+class HandleStore(Protocol):
+    """Where the handles' states are kept: the spool (durable), or memory (a bridge's own lifetime)."""
+
+    def handle_state(self, handle: str) -> Optional[HandleState]: ...
+
+    def handle_post_state(self, handle: str) -> Optional[str]: ...
+
+    def learn_handle(self, handle: str, sender_id: int, message_id: int, stream: Optional[str],
+                     topic: Optional[str], sent_at: Optional[float], ttl: float = DEFAULT_HANDLE_TTL) -> None: ...
+
+    def move_handles(self, sender_id: int, stream: str, old_topic: str, new_topic: str, *,
+                     from_message_id: Optional[int] = None, only: Optional[str] = None) -> None: ...
+
+    def set_handle_topic(self, handle: str, topic: str) -> None: ...
+
+
+class MemoryHandles:
+    """A :class:`HandleStore` in memory, for a delivery queue that lives as long as its process."""
+
+    def __init__(self) -> None:
+        self._states: dict[str, HandleState] = {}
+        self._lock = threading.Lock()
+
+    def handle_state(self, handle: str) -> Optional[HandleState]:
+        with self._lock:
+            return self._states.get(handle)
+
+    def handle_post_state(self, handle: str) -> Optional[str]:
+        return None  # a post that failed for good was reported to its sender; nothing waits here
+
+    def learn_handle(self, handle: str, sender_id: int, message_id: int, stream: Optional[str],
+                     topic: Optional[str], sent_at: Optional[float], ttl: float = DEFAULT_HANDLE_TTL,
+                     to: tuple[str, ...] = ()) -> None:
+        with self._lock:
+            self._states[handle] = HandleState(handle, message_id, stream, topic, to, sent_at or time.time(),
+                                               time.time() + ttl)
+
+    def move_handles(self, sender_id: int, stream: str, old_topic: str, new_topic: str, *,
+                     from_message_id: Optional[int] = None, only: Optional[str] = None) -> None:
+        with self._lock:
+            for name, state in list(self._states.items()):
+                moved = (name == only if only is not None else
+                         state.stream == stream and state.topic == old_topic
+                         and (state.message_id or 0) >= (from_message_id or 0))
+                if moved:
+                    self._states[name] = replace(state, topic=new_topic)
+
+    def set_handle_topic(self, handle: str, topic: str) -> None:
+        with self._lock:
+            if handle in self._states:
+                self._states[handle] = replace(self._states[handle], topic=topic)
+
+    def refuse(self, handle: str, operation: str, reason: str) -> None:
+        with self._lock:
+            state = self._states.get(handle)
+            if state is not None:
+                refusals = [*state.refusals, Refusal(operation, reason, time.time())][-20:]
+                self._states[handle] = replace(state, refusals=refusals)
+
+    def forget(self, handle: str) -> None:
+        with self._lock:
+            self._states.pop(handle, None)

@@ -38,11 +38,12 @@ from .handles import (
     UNREACT,
     UNRESOLVE,
     HandleState,
+    HandleStore,
     Locate,
     resolved_name,
     unresolved_name,
 )
-from .spool import Spool, SpooledMessage
+from .spool import SpooledMessage
 
 if TYPE_CHECKING:
     from ..client.client import Client
@@ -87,7 +88,7 @@ class _Bot:
 class Operations:
     """Applies operation rows for one courier; safe to use from the courier's threads."""
 
-    def __init__(self, spool: Spool) -> None:
+    def __init__(self, spool: HandleStore) -> None:
         self.spool = spool
         self._bots: dict[int, _Bot] = {}
         self._lock = threading.Lock()
