@@ -3,6 +3,12 @@
 git runs it after a push has updated the refs, with ``OLD NEW REFNAME`` lines on
 stdin, in the repository (``$GIT_DIR``). Whatever happens here, the push is
 already done: the hook queues its notices in the repository's outbox and exits 0.
+
+Settings come from the config file and then the repository's ``wyzepal.*`` git
+config keys (``gitconfig``), so one hook serves many repositories. The notices
+of one push bound for one channel and topic leave as one digest (``digest``).
+A push costs two git processes (``git config``, then one ``git log`` per ref);
+only a force push walks every ref (``repository``).
 """
 from __future__ import annotations
 
