@@ -4,11 +4,15 @@
    synchronous=NORMAL; in a burst while the worker sends, and one at a time) against the alternatives
    considered (synchronous=FULL, a plain in-memory queue) and against sending
    directly with ``zulip.Client`` or our ``Client`` (what a host pays without an outbox).
-2. Delivery throughput of the outbox worker against sending in a loop with ``zulip.Client``.
+   Also what a handle operation (an edit, a reaction) costs the caller.
+2. Delivery throughput of the outbox worker (topics side by side, each in order) against sending
+   in a loop with ``zulip.Client``; and, against a server with a rate limit, how close the
+   outbox comes to the limit's bound and how many 429s it meets.
 3. Latency from a message posted to its event reaching a ``call_on_each_message``
    callback, ours and ``zulip.Client.call_on_each_message`` listening to the same messages (p50/p99).
+4. Time from ``Outbox.edit`` to the server having applied the edit.
 
-    python benchmarks/outbox.py [--puts 2000] [--messages 1000] [--latency 200]
+    python benchmarks/outbox.py [--puts 2000] [--messages 1000] [--latency 200] [--edits 100]
 
 The dev server runs in its own process, so it does not share this one's GIL.
 """
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import math
 import statistics
 import tempfile
 import threading
@@ -92,6 +97,25 @@ def enqueue_costs(site: str, count: int, folder: Path) -> dict[str, list[float]]
         theirs_samples += timed_calls(1, lambda n: zulip_send(theirs, "direct", n))
     costs["direct send, wyzepal Client"] = ours_samples
     costs["direct send, zulip.Client"] = theirs_samples
+    costs.update(operation_costs(site, count, folder))
+    return costs
+
+
+def operation_costs(site: str, count: int, folder: Path) -> dict[str, list[float]]:
+    """What ``edit`` and ``add_reaction`` on a handle cost the caller (the message is delivered already)."""
+    outbox = Outbox(folder / "ops.sqlite3", Credentials(site, BENCH_USER, BENCH_KEY))
+    handles = [f"bench:{n}" for n in range(min(count, 300))]
+    for handle in handles:
+        outbox.put(Message.to_stream("bench", "ops", f"build {handle} started"), handle=handle)
+    outbox.flush(120)
+    costs = {
+        "Outbox.edit (handle operation)": timed_calls(
+            len(handles), lambda n: outbox.edit(handles[n], f"build {handles[n]} passed")),
+        "Outbox.add_reaction (handle operation)": timed_calls(
+            len(handles), lambda n: outbox.add_reaction(handles[n], "check")),
+    }
+    outbox.flush(120)
+    outbox.close()
     return costs
 
 
@@ -135,6 +159,26 @@ def throughputs(site: str, count: int, folder: Path, rounds: int = 4) -> tuple[f
         theirs_time += zulip_throughput(theirs, per_round, round_number * per_round)
     outbox.close()
     return per_round * rounds / ours_time, per_round * rounds / theirs_time
+
+
+def limited_throughput(count: int, folder: Path, limit: int = 200, window: float = 10.0) -> dict[str, float]:
+    """Drain ``count`` messages over 4 topics into a server allowing ``limit`` per ``window`` (sliding).
+
+    The bound is the limit itself: ``limit`` at once, then ``limit`` per ``window``, so ``count``
+    messages need at least ``(ceil(count / limit) - 1) * window`` seconds.
+    """
+    with devserver_process("--rate-limit", f"{limit}/{window:g}") as site:
+        outbox = Outbox(folder / "limited.sqlite3", Credentials(site, BENCH_USER, BENCH_KEY))
+        started = time.perf_counter()
+        for number in range(count):
+            outbox.put(Message.to_stream("bench", f"limited {number % 4}", f"message {number}"))
+        assert outbox.flush(600), "not everything was delivered"
+        elapsed = time.perf_counter() - started
+        outbox.close()
+        status = Spool(folder / "limited.sqlite3").status()
+    least = (math.ceil(count / limit) - 1) * window
+    return {"seconds": elapsed, "least": least, "share": least / elapsed, "limit": limit, "window": window,
+            "429s": status.rate_limited_last_hour}
 
 
 # -- 3. post-to-callback latency --------------------------------------------------------------
@@ -259,11 +303,35 @@ def print_latencies(results: dict[str, list[float]]) -> None:
         print(f"   {name:45} p50 {p50 * 1e3:7.2f}  p99 {p99 * 1e3:7.2f}  p50 ours/zulip {p50 / zulip_p50:5.2f}x")
 
 
+# -- 4. edit applied -----------------------------------------------------------------------------
+
+
+def edit_latencies(site: str, count: int, folder: Path) -> list[float]:
+    """Seconds from ``Outbox.edit`` returning to the server holding the new content (polled every ms)."""
+    outbox = Outbox(folder / "edits.sqlite3", Credentials(site, BENCH_USER, BENCH_KEY))
+    reader = Client(site, BENCH_USER, BENCH_KEY)
+    samples = []
+    for number in range(count):
+        handle = f"edit:{number}"
+        outbox.put(Message.to_stream("bench", "edits", f"build {number} started"), handle=handle)
+        assert outbox.flush(30)
+        message_id = outbox.handle_state(handle).message_id
+        wanted = f"build {number} passed"
+        started = time.perf_counter()
+        outbox.edit(handle, wanted)
+        while reader.get_message(message_id)["content"] != wanted:
+            time.sleep(0.001)
+        samples.append(time.perf_counter() - started)
+    outbox.close()
+    return samples
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--puts", type=int, default=2000, help="enqueues timed one by one")
     parser.add_argument("--messages", type=int, default=1000, help="messages for the throughput comparison")
     parser.add_argument("--latency", type=int, default=200, help="messages timed from post to callback")
+    parser.add_argument("--edits", type=int, default=100, help="edits timed from Outbox.edit to applied")
     args = parser.parse_args()
     with devserver_process("--user", f"{SENDER}:{SENDER_KEY}") as site, tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -274,8 +342,16 @@ def main() -> None:
         print(f"   outbox (put all, then flush)  {ours:8.1f}")
         print(f"   zulip.Client send loop        {theirs:8.1f}")
         print(f"   ratio outbox/zulip            {ours / theirs:8.2f}")
+        limited = limited_throughput(args.messages, folder)
+        print(f"   against a server limit of {limited['limit']} per {limited['window']:.0f} s: drained in "
+              f"{limited['seconds']:.1f} s where the limit allows {limited['least']:.0f} s at best "
+              f"({limited['share'] * 100:.1f}% of the limit's bound), {limited['429s']:.0f} answers 429")
 
         print_latencies(latencies(site, args.latency))
+
+        edits = edit_latencies(site, args.edits, folder)
+        print("4. Outbox.edit to the edit applied on the server (milliseconds)")
+        print(f"   p50 {percentile(edits, 0.5) * 1e3:7.2f}  p99 {percentile(edits, 0.99) * 1e3:7.2f}")
 
 
 if __name__ == "__main__":
