@@ -13,9 +13,10 @@ from typing import Iterable, NamedTuple, Optional, Sequence
 
 from wyzepal_notifier.scripthook import find_program, run_program
 
-#: Starts each commit's record; the fields are split by unit separators and end with a record separator.
-_START = "\x1d"
-_LOG_FORMAT = _START + "%m%H%x1f%P%x1f%an%x1f%s%x1e"
+#: Each commit's fields end with a NUL, the one byte git keeps out of names and subjects; with ``-z``
+#: a commit ends with another NUL and each of its ``--numstat`` lines with one (any other byte, a
+#: ``\x1e`` or a newline in a subject, is text).
+_LOG_FORMAT = "%m%H%x00%P%x00%an%x00%s%x00"
 
 
 class FileChange(NamedTuple):
@@ -162,11 +163,11 @@ class GitRepository:
 
     def _log(self, revisions: list[str], *, stdin: Optional[str] = None, files: bool = False,
              reverse: bool = True) -> list[tuple[str, Commit]]:
-        args = ["log", f"--format={_LOG_FORMAT}"] + (["--reverse"] if reverse else [])
+        args = ["log", "-z", f"--format={_LOG_FORMAT}"] + (["--reverse"] if reverse else [])
         if files:
-            args += ["-z", "--numstat", "--no-renames"]
+            args += ["--numstat", "--no-renames"]
         output = self.run("-c", "core.quotePath=false", *args, *revisions, stdin=stdin)
-        return [_parse_record(record, files) for record in output.split(_START) if record.strip("\x00\n")]
+        return _parse_log(output, files)
 
     # -- refs ------------------------------------------------------------------------
 
@@ -182,13 +183,12 @@ class GitRepository:
         if not refs:
             return {}
         output = self.run("for-each-ref", "--format=%(refname)%00%(objecttype)%00%(objectname)%00"
-                          "%(*objectname)%00%(contents:subject)%00%(contents)%1e", *refs)
+                          "%(*objectname)%00%(contents:subject)%00%(contents)%00", *refs)
         found = {}
-        for record in output.split("\x1e"):
-            fields = record.lstrip("\n").split("\x00")
-            if len(fields) < 6:
-                continue
-            ref, kind, target, peeled, title, message = fields[:6]
+        tokens = output.split("\x00")  # six NUL-ended fields a tag, by position: a message may hold any other byte
+        for at in range(0, len(tokens) - 5, 6):
+            ref, kind, target, peeled, title, message = tokens[at:at + 6]
+            ref = ref.lstrip("\n")
             if kind == "tag":
                 found[ref] = TagInfo(peeled or target, title or None, _without_signature(message).strip())
             else:
@@ -205,13 +205,33 @@ class GitRepository:
         return name or None
 
 
-def _parse_record(record: str, files: bool) -> tuple[str, Commit]:
-    head, _, rest = record.partition("\x1e")
-    side_sha, parents, author, title = (head.split("\x1f", 3) + ["", "", ""])[:4]
-    changes: Optional[tuple[FileChange, ...]] = None
-    if files:
-        changes = tuple(_parse_numstat(item) for item in rest.split("\x00") if item.strip("\n"))
-    return side_sha[:1], Commit(side_sha[1:], author, title, tuple(parents.split()), changes)
+def _parse_log(output: str, files: bool) -> list[tuple[str, Commit]]:
+    """Read the fields by position between NULs, so no byte of a subject or a name can shift them.
+
+    A record is the side and sha, the parents, the author, the subject; then, with
+    ``files``, its numstat items (the only tokens after a record that hold a tab: a
+    commit's first token never does), with empty tokens between records.
+    """
+    tokens = output.split("\x00")
+    commits = []
+    at = 0
+    while at < len(tokens):
+        head = tokens[at].lstrip("\n")
+        if not head:
+            at += 1
+            continue
+        parents, author, title = (tokens[at + 1:at + 4] + ["", "", ""])[:3]
+        at += 4
+        changes: Optional[tuple[FileChange, ...]] = None
+        if files:
+            found = []
+            while at < len(tokens) and (not tokens[at].strip("\n") or "\t" in tokens[at]):
+                if tokens[at].strip("\n"):
+                    found.append(_parse_numstat(tokens[at]))
+                at += 1
+            changes = tuple(found)
+        commits.append((head[:1], Commit(head[1:], author, title, tuple(parents.split()), changes)))
+    return commits
 
 
 def _parse_numstat(item: str) -> FileChange:
