@@ -7,6 +7,7 @@ its own component name to enable (``wyzepal_trac.*`` or ``wyzepal_trac_plugin.*`
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -29,6 +30,9 @@ from .guard import guarded
 from .held_events import HeldEvents
 from .log_bridge import bridge_library_log
 from .transport import STYLE, TransportMixin
+
+#: Seconds a found config file's place is trusted before the search runs again.
+RELOCATE_SECONDS = 5.0
 
 
 class WyzePalNotifierBase(TransportMixin, Component):
@@ -69,13 +73,22 @@ class WyzePalNotifierBase(TransportMixin, Component):
         self.batches = BatchGatherer()
         self._in_charge: Optional[bool] = None
         self._spool_opened = False
+        self._located: Optional[tuple[Path, float]] = None
 
     def ini_defaults(self) -> dict[str, bool]:
         """trac.ini's switches, as defaults the config file's own values override."""
         return {setting: self.config.getbool("wyzepal", option, True) for setting, option in INI_SWITCHES.items()}
 
     def locate_config(self) -> Path:
-        return find_config(self.config_file or None, self.config_folders())
+        """The config file; the search (a few stats) is repeated at most every ``RELOCATE_SECONDS``.
+
+        Every event checks the found file's stamp, so edits are seen at once; a new file in a place
+        searched earlier is found within seconds. Not finding one is never remembered.
+        """
+        now = time.monotonic()
+        if self._located is None or now - self._located[1] > RELOCATE_SECONDS:
+            self._located = (find_config(self.config_file or None, self.config_folders()), now)
+        return self._located[0]
 
     def config_folders(self) -> list[str]:
         """Where the config file is looked for when trac.ini names none."""
