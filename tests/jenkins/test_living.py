@@ -15,6 +15,7 @@ from wyzepal_jenkins.step.cli import main as step
 from wyzepal_jenkins.watch.poller import Poller
 from wyzepal_jenkins.watch.runner import Watcher
 from wyzepal_jenkins.watch.state import WatchState
+from wyzepal_notifier.outbox import Spool
 from wyzepal_notifier.outbox.handles import RESOLVED_PREFIX
 
 from devtools.jenkins_simulator import Change, TestCase
@@ -377,3 +378,21 @@ def test_the_dry_run_shows_the_living_message_and_sends_nothing(jenkins_sim, wri
     assert f":hourglass: [app #1]({build.url}) **started**" in out
     time.sleep(0.3)
     assert devserver.messages() == []
+
+
+def test_the_end_told_twice_by_one_machine_posts_one_follow_up(jenkins_sim, write_config, devserver, tmp_path):
+    sim = jenkins_sim.jenkins
+    config = write_config(**LIVING)
+    watcher, integration = watcher_for(config)
+    baseline(sim, watcher, integration)
+    build = sim.start_build("app")
+    poll(watcher, integration)
+    sim.finish_build("app", 2, "FAILURE")
+    poll(watcher, integration)
+    integration.close(5)
+    assert step(["--config", str(config), "--result", "FAILURE"], jenkins_env(jenkins_sim, "app", build.number)) == 0
+    spool = Spool(tmp_path / "outbox.sqlite3")
+    wait_until(lambda: spool.status().pending == 0)  # whatever the step queued has gone
+    spool.close()
+    living, follow_up = bot_messages(devserver)
+    assert "**failed**" in living["content"] and reactions(devserver, living) == ["cross_mark"]

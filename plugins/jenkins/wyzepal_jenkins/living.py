@@ -142,9 +142,16 @@ class LivingMessages:
         outbox.add_reaction(handle, status_emoji(build), locate=where)
         self._topic_health(conf, build, handle, where)
         if self._wants_follow_up(conf, build) and not past_limit:
-            outbox.put(Message.to_stream(conf.stream, topic(conf, build), self.follow_up(conf, build, handle)),
-                       conversation=handle)
+            self._put_follow_up(conf, build, handle)
         return True
+
+    def _put_follow_up(self, conf: Configuration, build: Build, handle: str) -> None:
+        """The one short line; named too, so a second end notice from this spool (step and watcher) adds none."""
+        message = Message.to_stream(conf.stream, topic(conf, build), self.follow_up(conf, build, handle))
+        try:
+            self.integration.outbox.put(message, handle=handle + ":follow-up", conversation=handle)
+        except HandleInUse:
+            log.info("%s #%d: its follow-up was posted already", build.job, build.number)
 
     # -- pieces ------------------------------------------------------------------------
 
