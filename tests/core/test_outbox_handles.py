@@ -310,6 +310,17 @@ def test_handles_expire_after_their_time(devserver, spool_path):
     delivered(outbox).close()
 
 
+def test_the_worker_forgets_handles_past_their_time_by_itself(devserver, spool_path):
+    outbox = make_outbox(devserver, spool_path, handle_ttl=0.01)
+    outbox.put(Message.to_stream("general", "t", "first"), handle="old")
+    delivered(outbox).close()
+    time.sleep(0.05)
+    restarted = make_outbox(devserver, spool_path)  # a new worker looks at its first round
+    restarted.put(Message.to_stream("general", "t", "second"))
+    delivered(restarted).close()
+    assert restarted.handle_state("old") is None
+
+
 def test_an_unknown_handle_is_found_on_the_server_by_the_text_its_message_carries(devserver, tmp_path):
     url = "https://jenkins.example.com/job/app/9/"
     agent = make_outbox(devserver, tmp_path / "agent.sqlite3")  # one machine posts the start ...

@@ -53,6 +53,8 @@ READ_TIMEOUT = 20.0
 #: Ordering keys delivered at once. A few requests in flight are what a chat server
 #: handles best; more only meet its rate limit sooner.
 DEFAULT_CONCURRENCY = 4
+#: Seconds between two looks for handles past their time.
+HOUSEKEEPING_EVERY = 3600.0
 
 ClientFactory = Callable[[Sender], "Client"]
 
@@ -97,6 +99,7 @@ class Courier:
         self._lock = threading.Lock()
         self._lease_renewed = 0.0
         self._round = 0
+        self._housekept = -HOUSEKEEPING_EVERY  # at the first round, then hourly
         self._pool: Optional[ThreadPoolExecutor] = None
 
     def _default_client(self, sender: Sender) -> Client:
@@ -163,7 +166,21 @@ class Courier:
             if rows:
                 self.spool.release(self.worker)
         self.alerter.after_round(something_died=result.dead > 0)
+        self._keep_house()
         return result
+
+    def _keep_house(self) -> None:
+        """Now and then: let go of handles past their time (90 days by default) whose conversations are done."""
+        if time.monotonic() - self._housekept < HOUSEKEEPING_EVERY:
+            return
+        self._housekept = time.monotonic()
+        try:
+            forgotten = self.spool.forget_expired_handles()
+        except Exception:  # housekeeping must never stop delivery
+            log.exception("could not forget expired message handles")
+            return
+        if forgotten:
+            log.info("forgot %d message handle(s) past their time", forgotten)
 
     def _thread_pool(self) -> ThreadPoolExecutor:
         if self._pool is None:
