@@ -396,3 +396,13 @@ def test_the_end_told_twice_by_one_machine_posts_one_follow_up(jenkins_sim, writ
     spool.close()
     living, follow_up = bot_messages(devserver)
     assert "**failed**" in living["content"] and reactions(devserver, living) == ["cross_mark"]
+
+
+def test_a_template_without_the_builds_address_is_refused_with_the_living_message(write_config):
+    import pytest
+    from wyzepal_notifier import ConfigError
+
+    templates = {"FAILURE": "{marker} {job} broke"}
+    JenkinsIntegration.load(explicit=write_config(MESSAGE_TEMPLATES=templates), env={})  # fine without it
+    with pytest.raises(ConfigError, match=r"MESSAGE_TEMPLATES\['FAILURE'\].*no \{link\}, \{url\} or \{default\}"):
+        JenkinsIntegration.load(explicit=write_config(MESSAGE_TEMPLATES=templates, **LIVING), env={})

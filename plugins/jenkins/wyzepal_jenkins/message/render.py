@@ -55,6 +55,12 @@ def check_templates(path: str, settings_list: Iterable[Mapping[str, Any]]) -> No
     for settings in settings_list:
         for key, template in (settings.get("MESSAGE_TEMPLATES") or {}).items():
             _check(template, allowed, path, f"MESSAGE_TEMPLATES[{key!r}]")
+            if settings.get("LIVING_MESSAGE") and not any(f"{{{name}}}" in template
+                                                          for name in ("link", "url", "default")):
+                raise ConfigError("has no {link}, {url} or {default}", path=path, key=f"MESSAGE_TEMPLATES[{key!r}]",
+                                  expected="the build's address in the message: with LIVING_MESSAGE, a process "
+                                           "that did not post the build's message finds it by that address",
+                                  fix="put {link} (or {url}) in the template")
         if settings.get("TOPIC"):
             _check(settings["TOPIC"], set(TOPIC_FIELDS), path, "TOPIC")
         pushes = settings.get("PUSH_ANNOUNCEMENTS") or {}
