@@ -83,6 +83,8 @@ LOG_LINES = 0
 # build's address. It is off by default because it changes what people see (every
 # build that starts gets a message, successes too) and wants --started in the
 # Jenkinsfile or the watcher running; turn it on when that is what your channel wants.
+# Your MESSAGE_TEMPLATES must then keep {link} (or {url}, or {default}): the address is
+# how the message is found again.
 LIVING_MESSAGE = False
 # With LIVING_MESSAGE: a green build marks the job's topic resolved ("✔ job") and a
 # failing one unresolves it, so the channel's topic list shows which jobs are broken.
