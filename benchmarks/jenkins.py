@@ -210,10 +210,12 @@ def bench_per_build(site: str, folder: Path) -> None:
             shapes = start[2] + end[2]
             print(f"   {label:<44} {result:<8} {start[0] + end[0]:7d} {start[1] + end[1]:5d}  "
                   + ", ".join(f"{count} {shape}" for shape, count in sorted(shapes.items())))
-    print("   drivers: each poll asks Jenkins for the job list, the job's history and the build; the living\n"
-          "   message adds a look-back (GET /messages, twice when the topic has no such message: the resolved\n"
-          "   name too) where this spool does not know the build, the realm's rules (POST /register) before a\n"
-          "   follow-up, and the reaction swap (DELETE + POST reactions); the outbox registers its own queue")
+    print("   drivers: each poll asks Jenkins for the job list, the job's history and the build (Jenkins\n"
+          "   costs the same either way); the living message adds a look-back (GET /messages, twice when the\n"
+          "   topic has no such message: the resolved name too) where this spool does not know the build, the\n"
+          "   edit (PATCH) and the reaction swap (POST, DELETE + POST reactions). Once per process, not per\n"
+          "   build: POST /register + DELETE /events (the outbox's own queue; the realm's edit rules, read by\n"
+          "   the outbox and before a follow-up) and GET /users/me (who the bot is)")
     sim.stop()
 
 
