@@ -19,6 +19,7 @@ from ..config import resolve_credentials
 from ..outbox.detached import CLI_TOOL
 from ..outbox.drain import DrainReport, drain
 from ..outbox.paths import ENV_VAR, default_outbox_path
+from ..outbox.redis_store import RedisStore, is_redis_url
 from ..outbox.spool import Spool, SpoolStatus
 from ..version import __version__
 from .common import EXIT_OK, EXIT_UNDELIVERED, exits_cleanly
@@ -45,6 +46,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     retry.add_argument("--config", metavar="FILE",
                        help="send as the bot of this config or wyzepalrc (after fixing its key); "
                             "default: as the bot that queued each message")
+    _serve_parser(actions)
+
+
+def _serve_parser(actions: argparse._SubParsersAction) -> None:
+    """``outbox serve``: the shared outbox's delivery service (see outbox/REDIS.md)."""
+    serve = actions.add_parser(
+        "serve", help="deliver the site's shared outbox (Redis) from this machine; run it on any number",
+        description="Deliver the messages every machine of the site appends to the shared outbox on Redis. "
+                    "Order per topic and per message handle holds however many services run; the bots' keys "
+                    "come from --config (never from Redis).")
+    serve.add_argument("--outbox-url", metavar="URL", default=None,
+                       help="the shared outbox, e.g. redis://host:6379/0 (default: $WYZEPAL_OUTBOX_URL)")
+    serve.add_argument("--config", metavar="FILE", action="append", dest="configs", default=[],
+                       help="a plugin config or wyzepalrc of a bot to send as (repeatable)")
+    serve.add_argument("--concurrency", type=int, default=4, metavar="N",
+                       help="topics delivered at once by this service (default %(default)s)")
+    serve.add_argument("--lease", type=float, default=60.0, metavar="SECONDS",
+                       help="a killed service's topics are taken over after this long (default %(default)s)")
+    serve.add_argument("--rate-limit", default="", metavar="N/SECONDS",
+                       help="each bot's limit before the server's first answer tells it, e.g. 200/60 "
+                            "(default: none until the server says)")
+    serve.set_defaults(func=run_serve)
 
 
 def _action(actions: argparse._SubParsersAction, name: str, help_text: str, func) -> argparse.ArgumentParser:
@@ -52,6 +75,8 @@ def _action(actions: argparse._SubParsersAction, name: str, help_text: str, func
     parser.add_argument("--outbox", metavar="PATH",
                         help=f"the spool file (default: ${ENV_VAR}, else the spool of 'send --outbox')")
     parser.add_argument("--tool", metavar="ID", help="use the default spool of this plugin (trac, jenkins, git, ...)")
+    parser.add_argument("--outbox-url", metavar="URL",
+                        help="the site's shared outbox on Redis instead of a spool (redis://host:6379/0)")
     parser.set_defaults(func=func)
     return parser
 
@@ -59,6 +84,14 @@ def _action(actions: argparse._SubParsersAction, name: str, help_text: str, func
 @contextlib.contextmanager
 def opened_spool(args: argparse.Namespace) -> Iterator[Spool]:
     """The named spool; a missing file is a usage error, not an empty spool (a typo must show)."""
+    url = getattr(args, "outbox_url", None) or (args.outbox if is_redis_url(args.outbox) else None)
+    if url:
+        store = RedisStore(url)
+        try:
+            yield store  # type: ignore[misc]  # the same status and retry methods, site-wide
+        finally:
+            store.close()
+        return
     spool = Spool(default_outbox_path(args.tool or CLI_TOOL, explicit=args.outbox), create=False)
     try:
         yield spool
@@ -70,6 +103,8 @@ def opened_spool(args: argparse.Namespace) -> Iterator[Spool]:
 def run_flush(args: argparse.Namespace) -> int:
     with opened_spool(args) as spool:
         spool.wake_senders()  # someone asked for delivery now: skip the backoff waits
+        if isinstance(spool, RedisStore):
+            return _shared_summary(spool)
         return _summary(spool, _drain_with_progress(spool, args.timeout))
 
 
@@ -81,6 +116,8 @@ def run_retry(args: argparse.Namespace) -> int:
             sender = spool.save_sender(resolve_credentials(args.config), "WyzePalCLI", __version__)
         count = spool.requeue_dead(args.ids or (), sender_id=sender)
         print(f"{count} dead message{'s' if count != 1 else ''} queued again")
+        if isinstance(spool, RedisStore):
+            return _shared_summary(spool)
         return _summary(spool, _drain_with_progress(spool, args.timeout))
 
 
@@ -92,6 +129,45 @@ def run_status(args: argparse.Namespace) -> int:
         print(json.dumps(status.as_dict(), indent=2))
     else:
         print(format_status(status))
+    return EXIT_UNDELIVERED if status.dead else EXIT_OK
+
+
+@exits_cleanly
+def run_serve(args: argparse.Namespace) -> int:
+    import os
+    import signal
+    import threading
+
+    from ..errors import ConfigError
+    from ..outbox.serve import load_credentials, serve
+    from ..outbox.shared import URL_ENV
+
+    url = args.outbox_url or os.environ.get(URL_ENV)
+    if not url:
+        raise ConfigError("is not given", path="the command line", key="--outbox-url",
+                          fix=f"pass --outbox-url redis://host:6379/0 or set ${URL_ENV}")
+    if not args.configs:
+        raise ConfigError("is not given", path="the command line", key="--config",
+                          fix="name the config (or wyzepalrc) of each bot this service sends as")
+    rate = (0, 60.0)
+    if args.rate_limit:
+        match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+(?:\.\d+)?)\s*", args.rate_limit)
+        if not match:
+            raise ConfigError(f"is {args.rate_limit!r}", path="the command line", key="--rate-limit",
+                              expected="N/SECONDS", fix="for example --rate-limit 200/60")
+        rate = (int(match.group(1)), float(match.group(2)))
+    credentials = load_credentials(args.configs)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    serve(url, credentials, stop=stop, lease=args.lease, concurrency=args.concurrency, rate=rate)
+    return EXIT_OK
+
+
+def _shared_summary(store: RedisStore) -> int:
+    """The shared outbox is delivered by ``outbox serve``: say what waits and what is dead."""
+    status = store.status()
+    print(f"{status.pending} waiting in {status.path} for 'wyzepal-integrations outbox serve', {status.dead} dead")
     return EXIT_UNDELIVERED if status.dead else EXIT_OK
 
 
@@ -162,6 +238,9 @@ def retry_advice(status: SpoolStatus) -> list[str]:
     with the old key again and the messages die again.
     """
     command = f"wyzepal-integrations outbox retry --outbox {shlex.quote(status.path)}"
+    if is_redis_url(status.path):
+        return ["  fix the cause (a bot's key: in the delivery service's --config, then restart 'outbox serve'),",
+                f"  then: {command}"]
     if any(_KEY_REFUSED.search(str(dead.get("reason") or "")) for dead in status.dead_messages):
         return ["  the server refused the bot's key: fix WYZEPAL_API_KEY (or WYZEPAL_USER) in the config, then",
                 f"  send them with the fixed key: {command} --config FILE",

@@ -58,6 +58,12 @@ def _check_configurations(value: list) -> Optional[str]:
     return None
 
 
+def _check_outbox_url(value: str) -> Optional[str]:
+    if value.split("://", 1)[0].lower() not in ("redis", "rediss", "unix"):
+        return "is not a redis://, rediss:// or unix:// URL"
+    return None
+
+
 COMMON_FIELDS = [
     Field("WYZEPAL_SITE", str, required=True, check=_check_site,
           expects="an address like https://chat.example.com",
@@ -72,6 +78,13 @@ COMMON_FIELDS = [
     Field("WYZEPAL_INSECURE", bool, default=False, help="True skips TLS verification (never in production)"),
     Field("WYZEPAL_CERT_BUNDLE", str, help="path to a CA bundle for a private certificate authority"),
     Field("OUTBOX_PATH", str, help="where undelivered messages wait (a SQLite file)"),
+    Field("OUTBOX_URL", str, secret=True, check=_check_outbox_url,
+          expects="a Redis URL like redis://host:6379/0 or rediss://:password@host:6380/0",
+          help="the site's shared outbox (Redis); also $WYZEPAL_OUTBOX_URL; unset: the local spool"),
+    Field("OUTBOX_REQUIRE_SHARED", bool, default=False,
+          help="True: wait for the shared outbox (OUTBOX_SHARED_WAIT) instead of parking in the local spool"),
+    Field("OUTBOX_SHARED_WAIT", float, default=60.0, expects="seconds",
+          help="with OUTBOX_REQUIRE_SHARED, how long a message waits for Redis before it parks locally"),
     Field("ALERTS_TO", str, expects="a channel, 'channel > topic' or an email address",
           help="who hears of dead messages and old backlogs (off when unset)"),
     Field("ALERT_BACKLOG_AFTER", float, default=900.0, expects="seconds",

@@ -27,7 +27,8 @@ _EXPORTS = {
     "Courier": ".courier", "enqueue_detached": ".detached", "hand_over": ".detached",
     "start_worker": ".detached", "DrainReport": ".drain", "drain": ".drain", "HandleInUse": ".handles",
     "HandleState": ".handles", "Locate": ".handles", "Refusal": ".handles", "HandOverOutbox": ".handover",
-    "default_outbox_path": ".paths", "PrintingOutbox": ".printing", "Spool": ".spool", "SpoolStatus": ".spool",
+    "default_outbox_path": ".paths", "PrintingOutbox": ".printing", "SharedOutbox": ".shared",
+    "RedisStore": ".redis_store", "Spool": ".spool", "SpoolStatus": ".spool",
 }
 
 
@@ -50,8 +51,11 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from .handover import HandOverOutbox
     from .paths import default_outbox_path
     from .printing import PrintingOutbox
+    from .redis_store import RedisStore
+    from .shared import SharedOutbox
     from .spool import Spool, SpoolStatus
 
 __all__ = ["Courier", "DeliveryOutbox", "DrainReport", "HandOverOutbox", "HandleInUse", "HandleOperations",
-           "HandleState", "Locate", "Outbox", "PrintingOutbox", "Refusal", "Spool", "SpoolStatus",
+           "HandleState", "Locate", "Outbox", "PrintingOutbox", "RedisStore", "Refusal", "SharedOutbox", "Spool",
+           "SpoolStatus",
            "default_outbox_path", "drain", "enqueue_detached", "hand_over", "start_worker"]

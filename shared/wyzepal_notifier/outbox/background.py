@@ -93,10 +93,21 @@ class Outbox(HandleOperations):
             self._start_worker()  # left over from an earlier run: deliver it now
 
     @classmethod
-    def for_integration(cls, integration: Any, **options: Any) -> Outbox:
-        """The outbox of a plugin: its spool path (see ``outbox.paths``) and its bot's credentials."""
+    def for_integration(cls, integration: Any, **options: Any) -> Any:
+        """The outbox of a plugin: its spool path (see ``outbox.paths``) and its bot's credentials.
+
+        With ``OUTBOX_URL`` (or ``$WYZEPAL_OUTBOX_URL``) the site's shared outbox on Redis instead
+        (:class:`~.shared.SharedOutbox`, same contract; ``outbox serve`` delivers).
+        """
         settings = integration.settings
         tool = integration.integration_id or "plugin"
+        from .shared import shared_url
+
+        if shared_url(settings):
+            from .shared import shared_outbox_for
+
+            return shared_outbox_for(tool, settings, integration.user_agent_name(), integration.version,
+                                     **({"handle_ttl": options["handle_ttl"]} if "handle_ttl" in options else {}))
         path = default_outbox_path(tool, configured=settings.get("OUTBOX_PATH"), config_path=settings.path)
         options.setdefault("alerts", alert_settings(settings))
         options.setdefault("client_name", integration.user_agent_name())

@@ -21,6 +21,7 @@ from .contract import HandleOperations
 from .detached import hand_over, start_worker
 from .handles import DEFAULT_HANDLE_TTL, HandleState
 from .paths import default_outbox_path, open_with_fallback
+from .shared import shared_outbox_for
 from .spool import Spool
 
 log = logging.getLogger("wyzepal_notifier.outbox")
@@ -40,26 +41,38 @@ class HandOverOutbox(HandleOperations):
         self._spool: Optional[Spool] = None
         self._sender = 0
         self.path = default_outbox_path(tool, configured=settings.get("OUTBOX_PATH"), config_path=settings.path)
+        #: ``OUTBOX_URL``: the site's shared outbox on Redis takes every call (``outbox serve`` delivers).
+        self._shared = shared_outbox_for(tool, settings, client_name, client_version, handle_ttl=handle_ttl)
 
     def put(self, message: Message, *, handle: Optional[str] = None, conversation: Optional[str] = None) -> None:
+        if self._shared is not None:
+            return self._shared.put(message, handle=handle, conversation=conversation)
         spool = self._open()
         spool.append(self._sender, message.checked(), handle=handle, conversation=conversation,
                      handle_ttl=self.handle_ttl)
 
     def _operation(self, handle: str, kind: str, args: dict[str, Any]) -> None:
+        if self._shared is not None:
+            return self._shared._operation(handle, kind, args)
         self._open().append_operation(self._sender, handle, kind, args)
 
     def handle_state(self, handle: str) -> Optional[HandleState]:
+        if self._shared is not None:
+            return self._shared.handle_state(handle)
         return self._open().handle_state(handle)
 
     def flush(self, timeout: Optional[float] = None) -> bool:
         """A hook does not wait for delivery: True only when nothing is waiting in the spool."""
+        if self._shared is not None:
+            return self._shared.flush(timeout)
         if self._spool is None and not self.path.is_file():
             return True
         return self._open().pending_count() == 0
 
     def close(self, timeout: Optional[float] = None, **_: Any) -> None:
         """Hand what waits to a detached worker; never waits for delivery (``timeout`` is not needed)."""
+        if self._shared is not None:
+            return self._shared.close(timeout)
         if self._spool is None and not self.path.is_file():
             return
         spool = self._open()
