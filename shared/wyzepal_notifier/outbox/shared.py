@@ -105,8 +105,11 @@ class SharedOutbox(HandleOperations):
         """Forward what is parked; True when everything is in Redis (the delivery service sends it)."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
-            if self._forward():
-                return True
+            try:
+                if self._forward():
+                    return True
+            except redis_errors():
+                pass  # still unreachable: parked rows stay parked
             if deadline is not None and time.monotonic() >= deadline:
                 return False
             time.sleep(min(0.5, max(0.0, (deadline or time.monotonic() + 0.5) - time.monotonic())))
