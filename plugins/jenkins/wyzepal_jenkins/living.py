@@ -235,6 +235,7 @@ class LivingMessages:
             integration = self.integration
             self._client = Client.from_credentials(integration.settings.credentials,
                                                    client_name=integration.user_agent_name(),
-                                                   client_version=integration.version, connect_timeout=2.0, read_timeout=3.0,
+                                                   client_version=integration.version,
+                                                   connect_timeout=2.0, read_timeout=3.0,
                                                    retry=RetryPolicy(budget=2.0, base=0.2, cap=1.0))
         return self._client
