@@ -6,8 +6,8 @@ import time
 
 import pytest
 from wyzepal_notifier import Client, Credentials, Integration, Message, RetryPolicy
-from wyzepal_notifier.outbox.courier import DEFAULT_CONCURRENCY
 from wyzepal_notifier.outbox import Outbox, Spool
+from wyzepal_notifier.outbox.courier import DEFAULT_CONCURRENCY
 
 BOT, KEY = "bot@example.com", "x" * 32
 #: Short waits so outages of a second are ridden out quickly.
