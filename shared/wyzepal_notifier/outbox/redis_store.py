@@ -247,7 +247,8 @@ class RedisStore:
                 self._remove(keys=[stream, self._k("due")], args=["0-0"])
                 self._release(keys=[self._k("lease", stream)], args=[worker])
                 continue
-            taken.add(stream)
+            with self._lock:
+                taken.add(stream)
             rows.extend(self._row(stream, entry_id, fields) for entry_id, fields in entries)
         return rows
 
@@ -287,12 +288,17 @@ class RedisStore:
                       record.get("client_version") or "")
 
     def extend(self, worker: str, lease: float) -> None:
-        for stream in list(self._held.get(worker, ())):
+        """Renew this worker's leases (the service's heartbeat does it while a request is under way)."""
+        with self._lock:
+            streams = list(self._held.get(worker, ()))
+        for stream in streams:
             self._renew(keys=[self._k("lease", stream)], args=[worker, int(lease * 1000)])
 
     def release(self, worker: str) -> None:
         """Give back every key this worker holds (its round is over, or it stops)."""
-        for stream in list(self._held.pop(worker, ())):
+        with self._lock:
+            streams = list(self._held.pop(worker, ()))
+        for stream in streams:
             self._release(keys=[self._k("lease", stream)], args=[worker])
 
     def release_orphans(self) -> int:
@@ -369,7 +375,8 @@ class RedisStore:
         pipe.execute()
         if stream is not None:
             self._release(keys=[self._k("lease", stream)], args=[worker])
-            self._held.get(worker, set()).discard(stream)
+            with self._lock:
+                self._held.get(worker, set()).discard(stream)
 
     def bury(self, row: SpooledMessage, worker: str, reason: str) -> None:
         """A permanent failure: the row is kept as dead with its reason; the rows behind it go on."""

@@ -66,6 +66,9 @@ def serve(url: str, credentials: Mapping[tuple[str, str], Credentials], *, stop:
     store = RedisStore(url, credentials=credentials)
     courier = SharedCourier(store, stop=stop, lease=lease, concurrency=concurrency, rate=rate)
     delivered, pause = 0, 0.1
+    heartbeat = threading.Thread(target=_keep_leases, args=(store, courier, stop), daemon=True,
+                                 name="wyzepal-outbox-lease")
+    heartbeat.start()
     log.info("delivering from %s as %s", store.path, ", ".join(email for _, email in credentials) or "nobody")
     try:
         while not stop.is_set():
@@ -92,6 +95,19 @@ def serve(url: str, credentials: Mapping[tuple[str, str], Credentials], *, stop:
         courier.close()
         store.close()
     return delivered
+
+
+def _keep_leases(store: RedisStore, courier: Courier, stop: threading.Event) -> None:
+    """While this process lives, its leases are renewed, even during a request slower than the lease.
+
+    So a key changes hands only when its worker is gone (killed, cut off from
+    Redis), never while it still waits for the server's answer: that would send twice.
+    """
+    while not stop.wait(courier.lease / 3):
+        try:
+            store.extend(courier.worker, courier.lease)
+        except redis_errors():
+            pass
 
 
 def _forget_claims(store: RedisStore, courier: Courier) -> None:
