@@ -15,6 +15,7 @@ from . import spools
 from .render import render
 from .render.batch import batch_message
 from .settings import TRAC_FIELDS
+from .ticket_topics import TicketTopics
 from .users import UserMap
 
 
@@ -34,6 +35,7 @@ class TracIntegration(Integration):
 
     def initialize(self) -> None:
         self.users = UserMap(self.settings, self.log)
+        self.ticket_topics = TicketTopics(self)
 
     @classmethod
     def for_environment(cls, path: Path, env_path: str, ini_defaults: Mapping[str, Any]) -> TracIntegration:
@@ -49,13 +51,16 @@ class TracIntegration(Integration):
     def outbox(self) -> Any:
         """The environment's spool (``OUTBOX_PATH`` overrides it); the old shared one drained beside it."""
         if self._outbox is None and self.env_path is not None:
-            from wyzepal_notifier.outbox import Outbox
+            from .delivery import ProcessOutbox
 
-            self._outbox = Outbox.for_integration(self)
+            self._outbox = ProcessOutbox(self)
+            self._outbox.status()  # opens the spool: its path is the one in use (or the fallback)
             if self.settings.get("OUTBOX_PATH") == str(spools.env_spool(self.env_path)):  # not set by the file
                 self.shared_spool = spools.drain_shared_spool(self._outbox.path, self.settings.path,
-                                                              self.settings.credentials, self.user_agent_name(),
-                                                              self.version)
+                                                              self.settings.credentials,
+                                                              lambda path: ProcessOutbox(self, path))
+            if self._outbox.status().pending:
+                self._outbox.ensure_worker()  # left by an earlier run
         return super().outbox
 
     def announce(self, event: Mapping[str, Any]) -> int:
@@ -64,6 +69,8 @@ class TracIntegration(Integration):
             return self.send_direct(event)
         if event["type"] == "ticket_batch_modified":
             return self.notify(event, batch_message)
+        if event["kind"] == "ticket":  # one topic per ticket, moved and resolved with it
+            return self.ticket_topics.announce(event, self.get_configs(event))
         return self.notify(event, render)
 
     def get_configs(self, event: Mapping[str, Any]):

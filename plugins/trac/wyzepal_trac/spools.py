@@ -15,10 +15,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any, Callable, Mapping, Optional
 
 from wyzepal_notifier.config.credentials import Credentials
-from wyzepal_notifier.outbox import Outbox, Spool, default_outbox_path
+from wyzepal_notifier.outbox import Spool, default_outbox_path
 
 TOOL = "trac"
 #: The environment's own spool, in the folder where Trac keeps its SQLite database.
@@ -58,7 +58,7 @@ class SharedSpool:
 
     path: Path
     credentials: Credentials
-    outbox: Outbox
+    outbox: Any
 
     def waiting(self) -> int:
         try:
@@ -71,9 +71,10 @@ class SharedSpool:
         self.outbox.close(timeout)
 
 
-def drain_shared_spool(own: Path, config_path: str, credentials: Credentials, client_name: str,
-                       client_version: str, environ: Optional[Mapping[str, str]] = None) -> Optional[SharedSpool]:
-    """An outbox on the old shared spool when it holds undelivered messages of this bot, else None."""
+def drain_shared_spool(own: Path, config_path: str, credentials: Credentials, open_outbox: Callable[[Path], Any],
+                       environ: Optional[Mapping[str, str]] = None) -> Optional[SharedSpool]:
+    """An outbox on the old shared spool (its delivery started) when it holds undelivered messages of this
+    bot, else None."""
     shared = shared_spool_path(config_path, environ)
     if shared.resolve() == own.resolve():
         return None
@@ -87,8 +88,9 @@ def drain_shared_spool(own: Path, config_path: str, credentials: Credentials, cl
         return None
     log.info("%d message(s) of %s still wait in the old shared spool %s; delivering them from there "
              "(new ones go to %s)", waiting, credentials.email, shared, own)
-    return SharedSpool(shared, credentials, Outbox(shared, credentials, client_name=client_name,
-                                                   client_version=client_version))
+    outbox = open_outbox(shared)
+    outbox.ensure_worker()
+    return SharedSpool(shared, credentials, outbox)
 
 
 def retry_dead(outbox: Any, credentials: Credentials, client_name: str, client_version: str) -> int:

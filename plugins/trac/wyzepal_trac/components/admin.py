@@ -50,6 +50,9 @@ class WyzePalAdminPanelBase(Component):
             else:
                 self._send_test(req, notifier)
             req.redirect(req.href.admin(category, page))
+        integration = notifier.announcer.integration() if notifier is not None else None
+        for note in integration.ticket_topics.tell_refusals() if integration is not None else ():
+            add_warning(req, note)  # a topic move or resolve the server refused, and the setting to change
         return "wyzepal_admin.html", self._data(notifier)
 
     def notifier(self) -> Optional[WyzePalNotifierBase]:
