@@ -34,7 +34,7 @@ ROUND = 60.0
 log = logging.getLogger("wyzepal_notifier.trac")
 
 
-def serve(path: Path, parent: int, linger: float, stop: threading.Event) -> int:
+def serve(path: Path, parent: int, linger: float, stop: threading.Event, round_seconds: float = ROUND) -> int:
     """Deliver while this process holds the spool's worker lock; returns how many were delivered.
 
     After letting go of the lock it looks once more: a message queued while it was leaving
@@ -45,20 +45,20 @@ def serve(path: Path, parent: int, linger: float, stop: threading.Event) -> int:
         with worker_lock(path) as mine:
             if not mine:
                 return delivered  # another worker delivers this spool
-            delivered += _deliver_until_idle(path, parent, linger, stop)
+            delivered += _deliver_until_idle(path, parent, linger, stop, round_seconds)
         if not _has_pending(path) or not _alive(parent):
             break
     return delivered
 
 
-def _deliver_until_idle(path: Path, parent: int, linger: float, stop: threading.Event) -> int:
+def _deliver_until_idle(path: Path, parent: int, linger: float, stop: threading.Event, round_seconds: float) -> int:
     delivered = 0
     spool = Spool(path, create=False)
     try:
         idle_since = time.monotonic()
         while not stop.is_set() and path.exists():
             if spool.pending_count():
-                report = drain(spool, stop=stop, give_up_after=ROUND)
+                report = drain(spool, stop=stop, give_up_after=round_seconds)
                 delivered += report.delivered
                 idle_since = time.monotonic()
                 if report.stopped_by == "no progress" and not _alive(parent):
@@ -100,13 +100,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--parent", type=int, default=0, metavar="PID", help="leave once this process is gone")
     parser.add_argument("--linger", type=float, default=DEFAULT_LINGER, metavar="SECONDS",
                         help="leave after this long without messages (default %(default)s)")
+    parser.add_argument("--round", type=float, default=ROUND, metavar="SECONDS", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     try:
-        serve(args.outbox, args.parent, args.linger, stop)
+        serve(args.outbox, args.parent, args.linger, stop, args.round)
     except Exception as exc:
         log.error("delivery for %s stopped: %s", args.outbox, exc)
         return 1
