@@ -17,10 +17,12 @@ container) deleted while Redis is unreachable takes its parked messages along.
 """
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any, Optional
@@ -39,7 +41,7 @@ log = logging.getLogger("wyzepal_notifier.outbox")
 URL_ENV = "WYZEPAL_OUTBOX_URL"
 DEFAULT_SHARED_WAIT = 60.0
 #: After Redis failed, a ``put`` parks at once for this long instead of waiting on a dead socket each time.
-RECHECK_AFTER = 2.0
+RECHECK_AFTER = 10.0
 #: The detached forwarder gives up after this long (what is left waits for the host's next run).
 FORWARD_FOR = 3600.0
 
@@ -57,7 +59,8 @@ class SharedOutbox(HandleOperations):
                  client_name: str = "WyzePalIntegrations", client_version: str = __version__,
                  handle_ttl: float = DEFAULT_HANDLE_TTL, alerts: Optional[dict[str, Any]] = None,
                  require_shared: bool = False, shared_wait: float = DEFAULT_SHARED_WAIT,
-                 timeout: float = 2.0, forward_in_background: bool = True) -> None:
+                 timeout: float = 1.0, forward_in_background: bool = True,
+                 recheck_after: float = RECHECK_AFTER) -> None:
         self.url = url
         self.credentials = credentials
         self.park_path = Path(park_path)
@@ -69,11 +72,14 @@ class SharedOutbox(HandleOperations):
         self.require_shared = require_shared
         self.shared_wait = shared_wait
         self.forward_in_background = forward_in_background
+        self.recheck_after = recheck_after
+        self._lock = threading.RLock()
         self.store = RedisStore(url, timeout=timeout)
         self._sender: Optional[int] = None
         self._park: Optional[Spool] = None
         self._park_sender = 0
         self._down_since: Optional[float] = None
+        atexit.register(self._at_exit)
 
     def __repr__(self) -> str:
         return f"SharedOutbox({self.path!r})"
@@ -116,13 +122,21 @@ class SharedOutbox(HandleOperations):
 
     def close(self, timeout: Optional[float] = None, **_: Any) -> None:
         """Forward what is parked for up to ``timeout`` s; what is left goes to a detached forwarder."""
+        atexit.unregister(self._at_exit)
         forwarded = self.flush(2.0 if timeout is None else timeout)
-        if self._park is not None:
-            self._park.close()
-            self._park = None
+        with self._lock:
+            if self._park is not None:
+                self._park.close()
+                self._park = None
         if not forwarded and self.forward_in_background:
             start_forwarder(self.url, self.park_path)
         self.store.close()
+
+    def _at_exit(self) -> None:
+        try:
+            self.close(2.0)
+        except Exception:  # interpreter shutdown: never turn an exit into a traceback
+            log.debug("shared outbox close at exit failed", exc_info=True)
 
     def status(self) -> Any:
         return self.store.status()
@@ -130,7 +144,7 @@ class SharedOutbox(HandleOperations):
     # -- Redis or the local spool -------------------------------------------------------
 
     def _send(self, to_redis: Any, to_park: Any) -> None:
-        if self._down_since is not None and time.monotonic() - self._down_since < RECHECK_AFTER \
+        if self._down_since is not None and time.monotonic() - self._down_since < self.recheck_after \
                 and not self.require_shared:
             self._park_it(to_park)
             return
@@ -162,11 +176,12 @@ class SharedOutbox(HandleOperations):
         self._park_it(to_park)
 
     def _park_it(self, to_park: Any) -> None:
-        park = self._park_spool()
-        to_park(park, self._park_sender)
+        with self._lock:
+            park = self._park_spool()
+            to_park(park, self._park_sender)
 
     def _redis_sender(self) -> int:
-        if self._sender is None:
+        if self._sender is None:  # two threads may both ask: the script gives both the same id
             self._sender = self.store.save_sender(self.credentials, self.client_name, self.client_version,
                                                   self.alerts)
         return self._sender
@@ -175,6 +190,10 @@ class SharedOutbox(HandleOperations):
         return self._park is not None or self.park_path.is_file()
 
     def _park_spool(self) -> Spool:
+        with self._lock:
+            return self._opened_park()
+
+    def _opened_park(self) -> Spool:
         if self._park is None:
             self._park = Spool(self.park_path)
             self._park_sender = self._park.save_sender(self.credentials, self.client_name, self.client_version,
@@ -185,7 +204,8 @@ class SharedOutbox(HandleOperations):
         """Everything parked goes to Redis, oldest first; True when nothing is parked any more."""
         if not self._parked_file():
             return True
-        return forward_parked(self._park_spool(), self.store)
+        with self._lock:  # one forward at a time: two threads would send the same rows twice
+            return forward_parked(self._park_spool(), self.store)
 
 
 def forward_parked(park: Spool, store: RedisStore) -> bool:
