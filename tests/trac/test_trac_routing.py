@@ -71,7 +71,7 @@ def test_wiki_edits_go_to_docs_and_milestones_to_the_main_channel(make_trac, fre
 
 
 def test_event_switches_turn_kinds_of_events_off(make_trac, fresh_chat):
-    trac = make_trac(TRAC_NOTIFY_ON=["ticket_closed", "milestones"])
+    trac = make_trac(TRAC_NOTIFY_ON=["ticket_closed", "milestones"], TRAC_RESOLVE_TOPIC_ON_CLOSE=False)
     ticket = trac.create_ticket()
     trac.change_ticket(ticket, comment="a comment", owner="bob")
     save_page(trac, "Guide", "text")
