@@ -16,10 +16,12 @@ import time
 from typing import Iterator, Optional
 
 from ..config import resolve_credentials
+from ..errors import ConfigError
 from ..outbox.detached import CLI_TOOL
 from ..outbox.drain import DrainReport, drain
 from ..outbox.paths import ENV_VAR, default_outbox_path
 from ..outbox.redis_store import RedisStore, is_redis_url
+from ..outbox.salvage import SpoolDamaged, salvage
 from ..outbox.spool import Spool, SpoolStatus
 from ..version import __version__
 from .common import EXIT_OK, EXIT_UNDELIVERED, exits_cleanly
@@ -46,6 +48,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     retry.add_argument("--config", metavar="FILE",
                        help="send as the bot of this config or wyzepalrc (after fixing its key); "
                             "default: as the bot that queued each message")
+    _action(actions, "salvage", "move a damaged spool aside and keep its readable messages in a fresh one",
+            run_salvage)
     _serve_parser(actions)
 
 
@@ -119,6 +123,24 @@ def run_retry(args: argparse.Namespace) -> int:
         if isinstance(spool, RedisStore):
             return _shared_summary(spool)
         return _summary(spool, _drain_with_progress(spool, args.timeout))
+
+
+@exits_cleanly
+def run_salvage(args: argparse.Namespace) -> int:
+    """What a plugin does by itself when its spool is damaged, for the admin who saw ``outbox status`` fail."""
+    path = default_outbox_path(args.tool or CLI_TOOL, explicit=args.outbox)
+    if not path.is_file():
+        raise ConfigError("there is no outbox here", path=str(path), key="outbox",
+                          fix="give the path of the damaged spool with --outbox")
+    try:
+        Spool(path, create=False).close()
+        print(f"{path} is not damaged: nothing to do")
+        return EXIT_OK
+    except SpoolDamaged:
+        pass
+    result = salvage(path)
+    print(result.describe())
+    return EXIT_OK if not result.unreadable else EXIT_UNDELIVERED
 
 
 @exits_cleanly

@@ -28,6 +28,7 @@ from .contract import HandleOperations
 from .courier import DEFAULT_LEASE, Courier
 from .handles import DEFAULT_HANDLE_TTL, HandleState
 from .paths import default_outbox_path, open_with_fallback
+from .salvage import SafeSpool
 from .spool import Spool, SpoolStatus
 
 log = logging.getLogger("wyzepal_notifier.outbox")
@@ -81,7 +82,12 @@ class Outbox(HandleOperations):
 
     def _open(self) -> None:
         self._pid = os.getpid()
-        self._spool = Spool(self.path, checkpoints=False)  # the worker's connection does them
+        # The worker's connection does the checkpoints. A spool that fails a write is left for
+        # another (outbox.salvage); with none, the host lives on: kept in memory, said loudly.
+        tool = _tool_of(self.path)
+        self._spool = SafeSpool(tool, open_with_fallback(tool, self.path, self._host_spool), self._host_spool,
+                                keep_in_memory=True, on_switch=self._moved)
+        self.path = self._spool.path  # a damaged spool was salvaged; an unusable one left for the fallback
         self._sender_id = (self._spool.save_sender(self.credentials, self.client_name, self.client_version,
                                                    self.alerts)
                            if self.credentials is not None else None)
@@ -91,6 +97,22 @@ class Outbox(HandleOperations):
         self._closed = False
         if self._spool.pending_count():
             self._start_worker()  # left over from an earlier run: deliver it now
+
+    @staticmethod
+    def _host_spool(path: Path) -> Spool:
+        return Spool(path, checkpoints=False)
+
+    def _moved(self, path: Path) -> None:
+        """The spool could not take a write and another does: the worker follows it there."""
+        self.path = path
+        if getattr(self, "_stopping", None) is None:
+            return  # still opening: the worker starts on the new path
+        with self._lock:
+            self._stopping.set()  # the old thread's own event: it stops after its round
+            self._wake.set()
+            self._stopping = threading.Event()
+            self._thread = None
+        self._start_worker()
 
     @classmethod
     def for_integration(cls, integration: Any, **options: Any) -> Any:
@@ -161,6 +183,8 @@ class Outbox(HandleOperations):
         self._own_process()
         if self._closed:
             return not self._spool_has_pending()
+        if self._spool.unspooled and not self._spool.write_unspooled():
+            return False  # only memory holds some: never "flushed"
         high = self._spool.last_id()
         deadline = None if timeout is None else time.monotonic() + timeout
         if self._spool.pending_count(high):
@@ -197,6 +221,9 @@ class Outbox(HandleOperations):
             if self._thread.is_alive():
                 log.warning("outbox worker still busy after %.1f s; undelivered messages stay in %s",
                             timeout, self.path)
+        if self._spool.unspooled and not self._spool.write_unspooled():
+            log.error("%d message(s) kept in memory are LOST: no spool could take them (%s)",
+                      len(self._spool.unspooled), self.path)
         waiting = self._spool.pending_count() if hand_over else 0
         tell_host(self._spool, log)
         self._closed = True
@@ -276,6 +303,12 @@ class Outbox(HandleOperations):
             if self._closed:
                 self._open()
                 atexit.register(self._at_exit)
+
+
+def _tool_of(path: Path) -> str:
+    """``trac`` for ``trac-outbox.sqlite3``: the name of its fallback spool."""
+    name = path.name
+    return name[: -len("-outbox.sqlite3")] if name.endswith("-outbox.sqlite3") else (path.stem or "outbox")
 
 
 def _sleep_until(due: Optional[float]) -> float:

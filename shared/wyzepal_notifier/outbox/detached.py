@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -53,19 +54,40 @@ def start_worker(spool_path: Path, *extra_args: str, env: Optional[Mapping[str, 
     """A worker process in a session of its own: the caller's exit or Ctrl-C does not reach it.
 
     ``env`` adds variables for the worker alone (e.g. what tells a CI server not
-    to end it with the build).
+    to end it with the build). The worker gets no secret of its parent's environment
+    (see :func:`worker_environment`): the spool holds the one key it needs.
     """
     command = [sys.executable or "python3", "-m", "wyzepal_notifier.outbox.worker", "--outbox", str(spool_path),
                *extra_args]
     return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, close_fds=True, start_new_session=True,
-                            env={**_env_finding_this_library(), **(env or {})}, cwd=str(spool_path.parent))
+                            env=worker_environment(os.environ, env), cwd=str(spool_path.parent))
 
 
-def _env_finding_this_library() -> dict[str, str]:
+#: Names of variables a worker never needs and a ``ps e`` or ``/proc/<pid>/environ`` must not show:
+#: the bot's key, a CI server's tokens and passwords, any other tool's secrets.
+SECRET_NAME = re.compile(r"(TOKEN|PASSWORD|PASSWD|PASSPHRASE|SECRET|API_?KEY|PRIVATE_?KEY|CREDENTIAL|"
+                         r"AUTH|COOKIE|SESSION)", re.IGNORECASE)
+
+
+def worker_environment(parent: Mapping[str, str], extra: Optional[Mapping[str, str]] = None) -> dict[str, str]:
+    """The parent's environment without its secrets, finding this library, plus ``extra``.
+
+    A detached worker outlives its host by minutes: a CI build's
+    ``JENKINS_API_TOKEN`` or the ``WYZEPAL_API_KEY`` a hook was started with
+    would sit in its environment all that time. What it does need stays: ``PATH``,
+    ``HOME``, ``PYTHONPATH``, proxies (``https_proxy``, ``no_proxy``), CA bundles
+    (``REQUESTS_CA_BUNDLE``, ``SSL_CERT_FILE``), the locale. ``extra`` is applied
+    last and kept whole (the caller chose it: Jenkins' ``JENKINS_NODE_COOKIE``).
+    """
+    env = {name: value for name, value in parent.items() if not SECRET_NAME.search(name)}
+    env.update(_env_finding_this_library(env))
+    env.update(extra or {})
+    return env
+
+
+def _env_finding_this_library(env: Mapping[str, str]) -> dict[str, str]:
     """The worker imports the same wyzepal_notifier as its parent, even one loaded from a plugin folder."""
-    env = dict(os.environ)
     root = str(Path(__file__).resolve().parent.parent.parent)
     paths = [root] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and p != root]
-    env["PYTHONPATH"] = os.pathsep.join(paths)
-    return env
+    return {"PYTHONPATH": os.pathsep.join(paths)}

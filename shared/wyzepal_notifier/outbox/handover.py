@@ -21,6 +21,7 @@ from .contract import HandleOperations
 from .detached import hand_over, start_worker
 from .handles import DEFAULT_HANDLE_TTL, HandleState
 from .paths import default_outbox_path, open_with_fallback
+from .salvage import SafeSpool
 from .shared import shared_outbox_for
 from .spool import Spool
 
@@ -38,8 +39,9 @@ class HandOverOutbox(HandleOperations):
         self.client_version = client_version
         self.handle_ttl = handle_ttl
         self._start = start
-        self._spool: Optional[Spool] = None
+        self._spool: Optional[SafeSpool] = None
         self._sender = 0
+        self._lost = 0  # messages no spool could take (said on stderr): flush() is never True after one
         self.path = default_outbox_path(tool, configured=settings.get("OUTBOX_PATH"), config_path=settings.path)
         #: ``OUTBOX_URL``: the site's shared outbox on Redis takes every call (``outbox serve`` delivers).
         self._shared = shared_outbox_for(tool, settings, client_name, client_version, handle_ttl=handle_ttl)
@@ -66,8 +68,9 @@ class HandOverOutbox(HandleOperations):
         if self._shared is not None:
             return self._shared.flush(timeout)
         if self._spool is None and not self.path.is_file():
-            return True
-        return self._open().pending_count() == 0
+            return not self._lost
+        spool = self._open()
+        return spool.pending_count() == 0 and not (self._lost or spool.lost)
 
     def close(self, timeout: Optional[float] = None, **_: Any) -> None:
         """Hand what waits to a detached worker; never waits for delivery (``timeout`` is not needed)."""
@@ -78,6 +81,8 @@ class HandOverOutbox(HandleOperations):
         spool = self._open()
         try:
             waiting = spool.pending_count()
+            self._lost += spool.lost
+            self.path = spool.path  # a full or read-only spool's messages went to a fallback
             tell_host(spool, log)  # what chat cannot carry shows on the hook's stderr
         finally:
             spool.close()
@@ -85,9 +90,10 @@ class HandOverOutbox(HandleOperations):
         if waiting:
             hand_over(self.path, waiting, start=self._start)
 
-    def _open(self) -> Spool:
+    def _open(self) -> SafeSpool:
         if self._spool is None:
-            self._spool = open_with_fallback(self.tool, self.path, Spool)
+            # A hook is about to exit: what no spool takes is said lost, never kept in memory.
+            self._spool = SafeSpool(self.tool, open_with_fallback(self.tool, self.path, Spool), Spool)
             self.path = self._spool.path
             self._sender = self._spool.save_sender(self.settings.credentials, self.client_name, self.client_version,
                                                    alert_settings(self.settings))

@@ -102,9 +102,15 @@ def open_with_fallback(tool: str, path: os.PathLike | str, open_at: Callable[[Pa
     """Open the spool at ``path``; if that place is unusable, a private one in the temp dir.
 
     A misconfigured OUTBOX_PATH must not cost the host its notifications: the
-    warning says where they went instead.
+    warning says where they went instead. A damaged spool is salvaged first
+    (``outbox.salvage``): its readable rows go into a fresh one at the same path.
     """
+    from .salvage import SpoolDamaged, salvage
+
     try:
+        return open_at(Path(path))
+    except SpoolDamaged:
+        salvage(path)  # keeps what can be read, says so; a fresh spool takes its place
         return open_at(Path(path))
     except ConfigError as exc:
         fallback = private_temp_dir() / spool_filename(tool)

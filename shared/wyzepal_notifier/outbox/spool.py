@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import socket
 import sqlite3
@@ -35,7 +36,9 @@ from ..config.credentials import Credentials
 from ..errors import ConfigError
 from ..message import Message
 from .handles import DEFAULT_HANDLE_TTL, FORGET, POST, HandleInUse, HandleState, Refusal, check_handle, encode_args
+from .salvage import DAMAGED, SpoolDamaged, trouble
 
+_log = logging.getLogger("wyzepal_notifier.outbox")
 SCHEMA_VERSION = 4
 PENDING, DEAD = "pending", "dead"
 #: Width of the buckets the delivery figures of ``outbox status`` are counted in.
@@ -209,25 +212,37 @@ class Spool:
     """One connection to a spool file; safe to share between threads."""
 
     def __init__(self, path: os.PathLike | str, *, create: bool = True, busy_timeout: float = 10.0,
-                 synchronous: str = "NORMAL", checkpoints: bool = True) -> None:
+                 synchronous: str = "NORMAL", checkpoints: bool = True, integrity_check: bool = True) -> None:
         """``checkpoints=False`` for the host's connection: the worker's connection folds the
-        write-ahead log back into the file (the one step that syncs to disk), off the host's path."""
+        write-ahead log back into the file (the one step that syncs to disk), off the host's path.
+
+        An existing file is checked (``PRAGMA quick_check``, a fraction of a millisecond for a
+        spool's size): a damaged one raises ``SpoolDamaged`` at once, for ``outbox.salvage``,
+        rather than losing a message at the first write."""
         self.path = Path(path)
         self._checkpoints = checkpoints
         if synchronous.upper() not in ("OFF", "NORMAL", "FULL", "EXTRA"):
             raise ValueError(f"synchronous must be OFF, NORMAL, FULL or EXTRA, not {synchronous!r}")
         self._synchronous = synchronous.upper()
         self._lock = _process_lock(self.path)
+        existed = _existing_private(self.path)
         if create:
             _create_private(self.path)
-        elif not self.path.is_file():
+        elif not existed:
             raise ConfigError("there is no outbox here", path=str(self.path), key="outbox",
                               fix="give the path of an existing spool with --outbox (or $WYZEPAL_OUTBOX)")
         try:
             self._db = sqlite3.connect(str(self.path), timeout=busy_timeout, isolation_level=None,
                                        check_same_thread=False)
+            if existed and integrity_check:
+                _check_whole(self._db)
             self._prepare_when_free(busy_timeout)
         except sqlite3.DatabaseError as exc:
+            if trouble(exc) == DAMAGED and _looks_like_sqlite(self.path):  # not someone's notes.txt
+                raise SpoolDamaged(f"is damaged ({exc})", path=str(self.path), key="OUTBOX_PATH",
+                                   fix=f"run 'wyzepal-integrations outbox salvage --outbox {self.path}' (the "
+                                       "file is moved aside, its readable messages kept in a fresh spool); a "
+                                       "plugin does it by itself at its next message") from None
             raise ConfigError(f"cannot be used as an outbox: {exc}", path=str(self.path), key="OUTBOX_PATH",
                               fix="point OUTBOX_PATH or $WYZEPAL_OUTBOX at a new file or an existing spool") from None
 
@@ -720,6 +735,63 @@ def describe_destination(message: Message) -> str:
     if message.is_direct:
         return ", ".join(message.to)
     return f"#{message.stream} > {message.topic}"
+
+
+def _looks_like_sqlite(path: Path) -> bool:
+    try:
+        with open(path, "rb") as file:
+            return file.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
+
+
+def _check_whole(db: sqlite3.Connection) -> None:
+    """``quick_check``: every page of the file readable and where it should be (not every index entry)."""
+    found = db.execute("PRAGMA quick_check(1)").fetchone()
+    if found is None or found[0] != "ok":
+        raise sqlite3.DatabaseError(f"database disk image is malformed: {found[0] if found else 'no answer'}")
+
+
+def _existing_private(path: Path) -> bool:
+    """True for a non-empty spool file, made private first: it holds API keys.
+
+    Ours with a loose mode (0644 from a copy, a umask): tightened to 0600, with a
+    warning. Another user's (or a link to one): refused, so the caller falls back
+    to a spool of its own, since that user could read the keys or swap the
+    messages. The same for a folder another user (not root) owns.
+    """
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    try:
+        folder = path.parent.stat()
+    except OSError:
+        folder = None
+    if uid is not None and folder is not None and folder.st_uid not in (uid, 0):
+        raise ConfigError(f"is in a folder of another user (owner uid {folder.st_uid}, mode "
+                          f"{oct(folder.st_mode & 0o7777)}), who could read its keys or swap its messages",
+                          path=str(path), key="OUTBOX_PATH",
+                          fix="point OUTBOX_PATH or $WYZEPAL_OUTBOX at a file in a folder of this user")
+    try:
+        info = path.stat()
+    except OSError:
+        return False
+    if uid is None:
+        return info.st_size > 0
+    if info.st_uid != uid:
+        raise ConfigError(f"belongs to another user (uid {info.st_uid}): it would hold this bot's key",
+                          path=str(path), key="OUTBOX_PATH",
+                          fix="point OUTBOX_PATH or $WYZEPAL_OUTBOX at a file of this user")
+    for name in (str(path), f"{path}-wal", f"{path}-shm"):
+        try:
+            mode = os.stat(name).st_mode & 0o777
+            if mode & 0o077:
+                os.chmod(name, 0o600)
+                _log.warning("%s was readable by others (mode %s) though it holds API keys; made it 0600",
+                             name, oct(mode))
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            _log.warning("%s is readable by others and could not be made private: %s", name, exc.strerror)
+    return info.st_size > 0
 
 
 def _create_private(path: Path) -> None:
