@@ -321,3 +321,43 @@ def rc_for(tmp_path):
         path.chmod(0o600)
         return str(path)
     return make
+
+
+def test_services_share_one_rate_limit_per_bot_learned_from_the_headers(redis_server, devserver_factory, tmp_path):
+    server = devserver_factory(streams=["general"], rate_limit="20/3")
+    outbox = shared(redis_server, server, tmp_path)
+    for i in range(60):
+        outbox.put(Message.to_stream("general", f"topic {i % 6}", f"m {i}"))
+    services = [Service(redis_server.url, server, rate=(5, 3.0)) for _ in range(3)]  # a low default at first
+    store = RedisStore(redis_server.url)
+    try:
+        wait_until(lambda: store.pending_count() == 0, timeout=40, what="the drain")
+    finally:
+        for service in services:
+            service.close()
+    assert len(contents(server)) == 60
+    gate = store.redis.hgetall("wyzepal:outbox:rl:1")
+    assert gate["limit"] == "20" and 3.0 <= float(gate["window"]) < 4.5  # from X-RateLimit-*, not the default
+    first = min(r.time for r in server.requests)
+    took = max(r.time for r in server.requests) - first
+    too_many = [r for r in server.requests if r.status == 429]
+    assert len(too_many) <= took / 3 + 1  # three services, one limit: at most one 429 a window
+    # Faster than the default alone would allow (5 per 3 s): the server's limit took over.
+    assert took < (60 / 5) * 3
+
+
+def test_a_service_leaves_the_rows_of_a_bot_it_has_no_key_for(redis_server, server, tmp_path):
+    server.add_user("other@example.com", "y" * 32, "Other")
+    other = SharedOutbox(redis_server.url, Credentials(server.site, "other@example.com", "y" * 32),
+                         tmp_path / "other.sqlite3", forward_in_background=False)
+    other.put(Message.to_stream("general", "t", "from the other bot"))
+    mine = shared(redis_server, server, tmp_path)
+    mine.put(Message.to_stream("general", "t", "from mine"))
+    service = Service(redis_server.url, server)  # has only BOT's key
+    store = RedisStore(redis_server.url)
+    try:
+        wait_until(lambda: contents(server) == ["from mine"], what="the bot it has a key for")
+        time.sleep(1.0)
+        assert store.pending_count() == 1  # the other bot's row waits for a service with its key
+    finally:
+        service.close()
