@@ -98,3 +98,24 @@ def test_with_the_server_unreachable_and_trac_gone_it_leaves_the_messages_in_the
         assert spool.pending_count() == 1
     finally:
         spool.close()
+
+
+def test_a_forked_child_appends_through_its_own_connection(make_trac, fresh_chat):
+    """SQLite forbids using a connection across fork(): a pre-forking server's child opens its own."""
+    import os
+
+    trac = make_trac()
+    trac.create_ticket(summary="Parent")
+    assert trac.flush()
+    outbox = trac.notifier.announcer.integration().outbox
+    child = os.fork()
+    if child == 0:  # a pre-forking server's worker process
+        try:
+            inherited = outbox._spool
+            trac.create_ticket(summary="Child")
+            os._exit(0 if outbox._spool is not inherited and outbox.flush(15) else 1)
+        except BaseException:
+            os._exit(2)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert sorted(m["subject"] for m in fresh_chat.messages()) == ["#1: Parent", "#2: Child"]

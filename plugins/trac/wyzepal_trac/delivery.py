@@ -26,6 +26,8 @@ from wyzepal_notifier.outbox import HandOverOutbox
 RESPAWN_AFTER = 1.0
 #: How often ``flush`` looks at the spool.
 FLUSH_POLL = 0.05
+#: Spool connections a forked child inherited: kept, never used or closed (SQLite's advice).
+_INHERITED: list[Any] = []
 
 
 class ProcessOutbox(HandOverOutbox):
@@ -39,6 +41,15 @@ class ProcessOutbox(HandOverOutbox):
         self._worker: Optional[subprocess.Popen] = None
         self._started_at = 0.0
         self._lock = threading.Lock()
+        self._pid = os.getpid()
+
+    def _open(self) -> Any:
+        """A forked child (a pre-forking server) opens its own connection; its parent's worker is not its own."""
+        if self._pid != os.getpid():
+            _INHERITED.append(self._spool)
+            self._spool, self._worker, self._pid = None, None, os.getpid()
+            self._lock = threading.Lock()
+        return super()._open()
 
     def put(self, message: Any, **options: Any) -> None:
         super().put(message, **options)
@@ -59,7 +70,7 @@ class ProcessOutbox(HandOverOutbox):
         threading.Thread(target=self._start_worker, name="wyzepal-trac-start", daemon=True).start()
 
     def _worker_running(self) -> bool:
-        if self._worker is not None and self._worker.poll() is None:
+        if self._worker is not None and self._pid == os.getpid() and self._worker.poll() is None:
             return True
         return _lock_taken(self.path)
 
