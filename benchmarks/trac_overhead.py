@@ -12,8 +12,9 @@ Two kinds of rounds: ``POST /newticket`` (the new-ticket form with its
 ``__FORM_TOKEN``, answered by Trac's 303), and ``POST /batchmodify`` of 20
 tickets (the batch form under a query; one message per configuration).
 
-The plugin only writes messages to its spool; a background thread delivers
-them, so the server's state should not show in these times.
+The plugin only writes messages to its spool; a delivery process of each
+environment's own sends them, so the server's state should not show in these
+times.
 
 Run: ``python benchmarks/trac_overhead.py [--rounds 60]`` with Trac 1.6 and the
 package installed (``pip install -e '.[trac,devserver]'``: tracd loads the plugin
