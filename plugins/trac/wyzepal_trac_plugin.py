@@ -8,7 +8,7 @@ installed in Trac's Python (``python3 -m pip install '.[trac]'`` from a clone). 
 Use either this file or the ``wyzepal_trac.*`` components of the pip install,
 not both (if both are enabled, only one announces and Trac's log says so).
 """
-from wyzepal_trac.components import WyzePalAdminPanelBase, WyzePalNotifierBase
+from wyzepal_trac.components import WyzePalAdminPanelBase, WyzePalListenCommandBase, WyzePalNotifierBase
 
 
 class WyzePalNotifier(WyzePalNotifierBase):
@@ -17,3 +17,7 @@ class WyzePalNotifier(WyzePalNotifierBase):
 
 class WyzePalAdminPanel(WyzePalAdminPanelBase):
     """Admin > WyzePal: the config in use, the outbox status and a test message."""
+
+
+class WyzePalListenCommand(WyzePalListenCommandBase):
+    """``trac-admin ENV wyzepal listen``: replies in ticket topics become comments; references get answers."""

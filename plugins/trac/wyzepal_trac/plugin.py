@@ -5,7 +5,7 @@ Enable them in trac.ini::
     [components]
     wyzepal_trac.* = enabled
 """
-from .components import WyzePalAdminPanelBase, WyzePalNotifierBase
+from .components import WyzePalAdminPanelBase, WyzePalListenCommandBase, WyzePalNotifierBase
 
 
 class WyzePalNotifier(WyzePalNotifierBase):
@@ -14,3 +14,7 @@ class WyzePalNotifier(WyzePalNotifierBase):
 
 class WyzePalAdminPanel(WyzePalAdminPanelBase):
     """Admin > WyzePal: the config in use, the outbox status and a test message."""
+
+
+class WyzePalListenCommand(WyzePalListenCommandBase):
+    """``trac-admin ENV wyzepal listen``: replies in ticket topics become comments; references get answers."""

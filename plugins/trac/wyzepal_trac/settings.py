@@ -74,6 +74,10 @@ TRAC_FIELDS = [
     Field("TRAC_USERS_BY_EMAIL", bool, default=False,
           help="users missing from TRAC_USERS get direct messages at the email in their Trac preferences; "
                "anyone can type any email there, so only for a Trac whose users you trust"),
+    Field("TRAC_REFERENCE_STREAMS", list, default=[], check=_check_names,
+          expects="a list of channel names, e.g. ['dev', 'support']",
+          help="channels where 'trac-admin ENV wyzepal listen' answers #123 and [changeset] with a one-line "
+               "summary, status and link"),
     Field("TRAC_MOVE_TOPIC_ON_RENAME", bool, default=True,
           help="when a ticket's summary changes, its topic moves along (trac.ini [wyzepal] move_topic_on_rename "
                "sets the default; this file wins)"),

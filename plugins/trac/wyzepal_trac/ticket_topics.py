@@ -26,7 +26,8 @@ import logging
 import os
 import threading
 import time
-from typing import Any, Iterable, Mapping, Optional
+from contextlib import contextmanager
+from typing import Any, Iterable, Iterator, Mapping, Optional
 
 from wyzepal_notifier import Configuration, Message
 from wyzepal_notifier.outbox import HandleInUse, Locate
@@ -52,6 +53,23 @@ MOVE_FIX = ("To let the bot move ticket topics: in WyzePal's organisation settin
 RESOLVE_FIX = ("To let the bot resolve ticket topics: in WyzePal's organisation settings, let the bot's role "
                "resolve topics (\"Who can resolve topics\"), or set TRAC_RESOLVE_TOPIC_ON_CLOSE = False "
                "(or [wyzepal] resolve_topic_on_close = false).")
+
+
+_ORIGIN = threading.local()
+
+
+@contextmanager
+def from_chat(ticket_id: str, stream: str) -> Iterator[None]:
+    """While a comment that came from a ticket's topic is saved, that topic is not told of it again."""
+    _ORIGIN.value = (str(ticket_id), stream.lower())
+    try:
+        yield
+    finally:
+        _ORIGIN.value = None
+
+
+def _came_from(event: Mapping[str, Any], stream: str) -> bool:
+    return getattr(_ORIGIN, "value", None) == (str(event.get("id")), stream.lower())
 
 
 def env_id(env_path: Optional[str]) -> str:
@@ -99,6 +117,8 @@ class TicketTopics:
     def _send(self, conf: Configuration, event: Mapping[str, Any], message: Message) -> bool:
         if not has_own_topic(conf) or message.is_direct:
             return self.integration.send(message)
+        if _came_from(event, message.stream or ""):
+            return False  # said in that very topic a moment ago (``trac-admin ENV wyzepal listen``)
         try:
             self._converse(conf, event, message)
             return True

@@ -4,6 +4,7 @@ Concrete components live in ``wyzepal_trac.plugin`` (the ``trac.plugins`` entry 
 and in the single-file plugin ``wyzepal_trac_plugin.py``.
 """
 from .admin import WyzePalAdminPanelBase
+from .listener import WyzePalListenCommandBase
 from .notifier import WyzePalNotifierBase
 
-__all__ = ["WyzePalAdminPanelBase", "WyzePalNotifierBase"]
+__all__ = ["WyzePalAdminPanelBase", "WyzePalListenCommandBase", "WyzePalNotifierBase"]
