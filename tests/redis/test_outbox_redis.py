@@ -260,10 +260,11 @@ PRODUCER = textwrap.dedent("""
 """)
 
 
-def start_service(url, rc, lease=3.0):
-    return subprocess.Popen([sys.executable, "-m", "wyzepal_notifier", "outbox", "serve", "--outbox-url", url,
-                             "--config", rc, "--lease", str(lease), "--rate-limit", "100/4"],
-                            env=environment(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+def start_service(url, rc, log_path, lease=3.0):
+    with open(log_path, "w") as log:
+        return subprocess.Popen([sys.executable, "-m", "wyzepal_notifier", "outbox", "serve", "--outbox-url", url,
+                                 "--config", rc, "--lease", str(lease), "--rate-limit", "100/4", "-v"],
+                                env=environment(), stdout=subprocess.DEVNULL, stderr=log, text=True)
 
 
 def test_ten_producers_three_services_a_killed_service_a_redis_restart_a_server_outage(
@@ -274,20 +275,27 @@ def test_ten_producers_three_services_a_killed_service_a_redis_restart_a_server_
     producers, per_producer, topics = 10, 20, 4
     # The first service meets a server that takes its post and holds the answer: it is killed meanwhile.
     server.faults.delay_answer(30.0, n=1, path="messages", method="POST")
-    services = [start_service(redis_server.url, rc)]
+    logs = [tmp_path / f"service{i}.log" for i in range(3)]
+    phases = {}
+    services = [start_service(redis_server.url, rc, logs[0])]
     running = [subprocess.Popen([sys.executable, "-c", PRODUCER, redis_server.url, server.site,
                                  str(tmp_path / f"park{p}.sqlite3"), f"p{p}", str(per_producer), str(topics)],
                                 env=environment(), stderr=subprocess.PIPE, text=True) for p in range(producers)]
     total = producers * per_producer
     wait_until(lambda: not server.faults.pending() and server.messages("general"), what="the held answer")
     services[0].send_signal(signal.SIGKILL)  # mid-delivery: the server has the post, the service never knew
-    services += [start_service(redis_server.url, rc), start_service(redis_server.url, rc)]
+    phases["killed"] = time.time()
+    services += [start_service(redis_server.url, rc, logs[1]), start_service(redis_server.url, rc, logs[2])]
     wait_until(lambda: len(server.messages("general")) >= total // 4, timeout=40, what="a quarter delivered")
+    phases["redis down"] = time.time()
     redis_server.restart()  # SIGKILL and start again: what it said it had, it has (AOF, fsync always)
+    phases["redis up"] = time.time()
     wait_until(lambda: len(server.messages("general")) >= total // 2, timeout=40, what="half delivered")
+    phases["chat down"] = time.time()
     server.stop()
     time.sleep(2.0)
     server.start()
+    phases["chat up"] = time.time()
     try:
         for producer in running:
             assert producer.wait(60) == 0, producer.stderr.read()
@@ -304,7 +312,10 @@ def test_ten_producers_three_services_a_killed_service_a_redis_restart_a_server_
         seen[(name, message["subject"])].append(int(number))
     delivered = sorted((name, n) for (name, _), numbers in seen.items() for n in numbers)
     expected = sorted((f"p{p}", i) for p in range(producers) for i in range(per_producer))
-    assert delivered == expected, collections.Counter(delivered) - collections.Counter(expected)  # once each
+    extra = collections.Counter(delivered) - collections.Counter(expected)
+    twice = [(m["id"], m["content"], m["timestamp"]) for m in server.messages("general")
+             if tuple(m["content"].split()) in {(n, str(i)) for n, i in extra}]
+    assert delivered == expected, (extra, twice, phases, [p.read_text()[-3000:] for p in logs])  # once each
     for numbers in seen.values():
         assert numbers == sorted(numbers)  # in order per producer and topic
     assert RedisStore(redis_server.url).status().pending == 0

@@ -91,6 +91,13 @@ return 1
 #: A lease let go or renewed only by its holder.
 _RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
 _RENEW = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0"
+#: Before a post goes out: record the try, only while the key's lease is still this worker's (renewed).
+_ATTEMPT = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+if ARGV[3] == '' then redis.call('HDEL', KEYS[2], 'attempt') else redis.call('HSET', KEYS[2], 'attempt', ARGV[3]) end
+return 1
+"""
 _SENDER = """
 local id = redis.call('HGET', KEYS[1], ARGV[1])
 if not id then id = redis.call('INCR', KEYS[3]); redis.call('HSET', KEYS[1], ARGV[1], id) end
@@ -143,6 +150,10 @@ def redis_errors() -> tuple[type[BaseException], ...]:
             redis.ResponseError)
 
 
+class LeaseLost(Exception):
+    """This worker's lease on a key ran out before it sent: the row is another worker's now."""
+
+
 class RedisStore:
     """The rows of a whole site in one Redis, with the methods of ``Spool`` the courier uses.
 
@@ -163,6 +174,8 @@ class RedisStore:
         self._release = self.redis.register_script(_RELEASE)
         self._renew = self.redis.register_script(_RENEW)
         self._sender_script = self.redis.register_script(_SENDER)
+        self._attempt = self.redis.register_script(_ATTEMPT)
+        self._lease_ms = 60_000
         self._where: dict[int, tuple[str, str]] = {}
         self._held: dict[str, set[str]] = {}
         self._senders: dict[int, dict[str, Any]] = {}
@@ -226,6 +239,7 @@ class RedisStore:
     def claim(self, worker: str, *, lease: float, max_keys: int = 20, per_key: int = 25) -> list[SpooledMessage]:
         """Lease up to ``max_keys`` due ordering keys nobody holds (``SET NX PX``) and read their first rows."""
         now = time.time()
+        self._lease_ms = int(lease * 1000)
         streams = self.redis.zrangebyscore(self._k("due"), "-inf", now, start=0, num=max_keys * 4)
         held_senders: dict[int, bool] = {}
         rows: list[SpooledMessage] = []
@@ -304,9 +318,19 @@ class RedisStore:
     def release_orphans(self) -> int:
         return 0  # a dead worker's leases run out by themselves (PX)
 
+    def _stream_of(self, row: SpooledMessage) -> str:
+        with self._lock:
+            return self._where.get(row.id, (self._k("q", row.sender_id, row.key), ""))[0]
+
     def _done(self, row: SpooledMessage, pipe: Any) -> None:
-        stream, entry_id = self._where.pop(row.id, (None, None))
-        if stream is not None:
+        """The row leaves its stream (in ``pipe``); never skipped, or a delivered post would be sent again."""
+        with self._lock:
+            stream, entry_id = self._where.pop(row.id, (None, None))
+        if stream is None:
+            stream = self._k("q", row.sender_id, row.key)
+            entry_id = next((eid for eid, fields in self.redis.xrange(stream, count=1000)
+                             if fields.get("id") == str(row.id)), None)
+        if entry_id is not None:
             self._remove(keys=[stream, self._k("due")], args=[entry_id], client=pipe)
         pipe.delete(self._k("row", row.id))
 
@@ -330,11 +354,26 @@ class RedisStore:
         pipe.execute()
 
     def note_attempt(self, row: SpooledMessage, attempt: dict[str, Any]) -> None:
-        """Before a post goes out: what this try sends (``SendOnce`` looks for it after a lost answer)."""
-        if attempt:
-            self.redis.hset(self._k("row", row.id), "attempt", encode_args(attempt))
-        else:
-            self.redis.hdel(self._k("row", row.id), "attempt")
+        """Before a post goes out: what this try sends (``SendOnce`` looks for it after a lost answer).
+
+        Only while this worker still holds the key (its lease renewed at once): a
+        worker whose lease ran out (stalled, cut off from Redis) must not send what
+        another worker may be sending now. It raises instead; the row stays.
+        """
+        new_try = attempt != row.attempt  # else: a refused try leaves what earlier tries left unsure
+        stream = self._stream_of(row)
+        with self._lock:
+            owner = next((w for w, streams in self._held.items() if stream in streams), None)
+        if stream is None or owner is None:
+            if new_try:
+                raise LeaseLost(f"outbox row {row.id} is no longer held by this worker")
+            return
+        if not self._attempt(keys=[self._k("lease", stream), self._k("row", row.id)],
+                             args=[owner, self._lease_ms, encode_args(attempt) if attempt else ""]):
+            with self._lock:
+                self._held.get(owner, set()).discard(stream)  # its retry_later must not touch the key now
+            if new_try:
+                raise LeaseLost(f"the lease on outbox row {row.id} ran out; another worker delivers it")
 
     def sent_ids(self, sender_id: int, since: float) -> set[int]:
         key = self._k("sent", sender_id)
@@ -366,7 +405,10 @@ class RedisStore:
     def retry_later(self, row: SpooledMessage, worker: str, error: str, delay: float, *, count: bool = True) -> None:
         """The row keeps its place; its key is due again after ``delay``; the key's lease is let go."""
         now = time.time()
-        stream = self._where.get(row.id, (None, None))[0]
+        stream = self._stream_of(row)
+        with self._lock:
+            if stream is not None and stream not in self._held.get(worker, ()):
+                return  # the key is another worker's now (this one's lease ran out)
         pipe = self.redis.pipeline(transaction=True)
         pipe.hincrby(self._k("row", row.id), "attempts", int(count))
         pipe.hset(self._k("last_error"), mapping={"error": error, "at": repr(now)})
@@ -381,7 +423,7 @@ class RedisStore:
     def bury(self, row: SpooledMessage, worker: str, reason: str) -> None:
         """A permanent failure: the row is kept as dead with its reason; the rows behind it go on."""
         now = time.time()
-        stream = self._where.get(row.id, ("", ""))[0]
+        stream = self._stream_of(row)
         record = {"id": row.id, "sender": row.sender_id, "key": row.key, "kind": row.kind, "handle": row.handle,
                   "body": row.message.to_json() if row.message else "{}", "args": row.args, "reason": reason,
                   "failed_at": now, "attempts": row.attempts + 1, "stream": stream}

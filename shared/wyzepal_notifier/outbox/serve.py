@@ -78,7 +78,11 @@ def serve(url: str, credentials: Mapping[tuple[str, str], Credentials], *, stop:
             except redis_errors() as exc:
                 log.warning("the shared outbox %s cannot be reached (%s); trying again in %.1f s",
                             store.path, exc, pause)
-                _forget_claims(store, courier)
+                stop.wait(pause)
+                pause = min(5.0, pause * 2)
+                continue
+            except Exception:  # a bug must not end the service: the leases run out, another round tries again
+                log.exception("outbox delivery round failed; trying again in %.1f s", pause)
                 stop.wait(pause)
                 pause = min(5.0, pause * 2)
                 continue
@@ -108,12 +112,6 @@ def _keep_leases(store: RedisStore, courier: Courier, stop: threading.Event) -> 
             store.extend(courier.worker, courier.lease)
         except redis_errors():
             pass
-
-
-def _forget_claims(store: RedisStore, courier: Courier) -> None:
-    """After Redis failed mid-round: drop what this process thought it held (the leases run out)."""
-    store._held.pop(courier.worker, None)
-    store._where.clear()
 
 
 def _has_work(store: RedisStore) -> bool:
