@@ -372,3 +372,22 @@ def test_a_service_leaves_the_rows_of_a_bot_it_has_no_key_for(redis_server, serv
         assert store.pending_count() == 1  # the other bot's row waits for a service with its key
     finally:
         service.close()
+
+
+def test_a_worker_whose_lease_ran_out_does_not_send(redis_server, server, tmp_path):
+    """A stalled worker (its lease gone, another took the key) must not send the post the other now sends."""
+    from wyzepal_notifier.outbox.redis_store import LeaseLost
+
+    outbox = shared(redis_server, server, tmp_path)
+    outbox.put(Message.to_stream("general", "t", "one"))
+    credentials = {(server.site, BOT): Credentials(server.site, BOT, KEY)}
+    stalled, other = RedisStore(redis_server.url, credentials=credentials), RedisStore(redis_server.url,
+                                                                                      credentials=credentials)
+    row = stalled.claim("stalled", lease=0.3)[0]
+    time.sleep(0.5)
+    assert [r.id for r in other.claim("other", lease=30)] == [row.id]  # the key changed hands
+    with pytest.raises(LeaseLost):
+        stalled.note_attempt(row, {"since": time.time(), "local_ids": ["1.1.x"], "queue_id": None})
+    stalled.retry_later(row, "stalled", "stalled", 60.0)  # what the courier does then: no effect on the key
+    assert other.redis.zscore("wyzepal:outbox:due", other._stream_of(row)) <= time.time()
+    other.note_attempt(row, {"since": time.time(), "local_ids": ["1.1.y"], "queue_id": None})  # the holder may
