@@ -23,11 +23,25 @@ def people(chat):
 
 
 @pytest.fixture(scope="module")
-def tracd(tmp_path_factory, chat, people):
+def repository(tmp_path_factory):
+    """A git repository with one commit, as Trac's repository ``code``."""
+    from test_trac_wiki_milestones_changesets import git
+
+    repo = tmp_path_factory.mktemp("repo")
+    git(repo, "init", "-q")
+    git(repo, "-c", "user.name=Carol", "-c", "user.email=carol@example.com", "commit", "-q", "--allow-empty",
+        "-m", "Speed up the *export*\n\nDetails.")
+    return repo, git(repo, "rev-parse", "HEAD")
+
+
+@pytest.fixture(scope="module")
+def tracd(tmp_path_factory, chat, people, repository):
     server = TracServer(tmp_path_factory.mktemp("tracd-listen"), chat.site, users={"alice": "a", "bob": "b"},
                         TRAC_USERS=USERS, TRAC_REFERENCE_STREAMS=["release"])
     trac_admin(server.env_path, "permission", "remove", "authenticated", "TICKET_MODIFY")
     trac_admin(server.env_path, "permission", "add", "alice", "TICKET_MODIFY")
+    trac_admin(server.env_path, "config", "set", "components", "tracopt.versioncontrol.git.*", "enabled")
+    trac_admin(server.env_path, "repository", "add", "code", str(repository[0] / ".git"), "git")
     server.start()
     yield server
     server.stop()
@@ -129,6 +143,27 @@ def test_a_ticket_reference_in_a_configured_channel_is_answered(tracd, fresh_cha
     wait_until(lambda: spool_idle(tracd))
     assert len([m for m in fresh_chat.messages() if m["sender_email"] == BOT_EMAIL
                 and m["display_recipient"] in ("release", "docs")]) == 1
+
+
+def test_a_changeset_reference_is_answered_with_its_first_line(tracd, fresh_chat, people, listening, repository):
+    sha = repository[1]
+    say(fresh_chat, people["alice"], "release", "commits", f"Was it [{sha[:7]}/code]? Or [zzz]?")
+    [answer] = wait_until(lambda: [m for m in fresh_chat.messages("release", "commits")
+                                   if m["sender_email"] == BOT_EMAIL], what="the answer")
+    assert answer["content"] == (f"[\\[{sha[:7]}/code\\]]({tracd.url}/changeset/{sha}/code) by **Carol**: "
+                                 "Speed up the \\*export\\*")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("see #12 and #12, [345] and [abc1234/repo]", [("ticket", "12", None), ("changeset", "345", None),
+                                                   ("changeset", "abc1234", "repo")]),
+    ("not `#1`, not ```\n#2\n```, not \\#3, not &#4; not x#5 not /p#6 not [7](http://a)", []),
+    (" ".join(f"#{n}" for n in range(1, 10)), [("ticket", str(n), None) for n in range(1, 6)]),
+])
+def test_references_are_read_as_trac_writes_them(text, expected):
+    from wyzepal_trac.listen import references
+
+    assert references(text) == expected
 
 
 def test_a_topic_moved_by_hand_keeps_the_tickets_next_messages(tracd, fresh_chat, people, ticket):

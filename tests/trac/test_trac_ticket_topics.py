@@ -156,6 +156,32 @@ def test_a_ticket_from_before_the_upgrade_keeps_its_old_topic_on_rename(tracd, b
                what="the old message moved along with the new one")
 
 
+def test_a_rename_after_a_trac_restart_still_moves_the_tickets_topic(tracd, browser, fresh_chat, new_ticket):
+    ticket_id = new_ticket("Before the restart")
+    tracd.stop()
+    tracd.start()
+    browser = tracd.login()
+    rename(tracd, browser, ticket_id, "After the restart")
+    wait_until(settled(fresh_chat, tracd, ticket_id, 2, [f"#{ticket_id}: After the restart"]))
+
+
+def test_an_old_ticket_past_the_move_time_limit_keeps_its_topic_and_the_panel_says_why(tracd, browser, fresh_chat,
+                                                                                        new_ticket):
+    ticket_id = new_ticket("Ancient")
+    [created] = ticket_messages(fresh_chat, tracd, ticket_id)
+    fresh_chat.backdate_message(created["id"], 400 * 24 * 3600)
+    fresh_chat.set_realm(move_messages_within_stream_limit_seconds=7 * 24 * 3600)
+    try:
+        rename(tracd, browser, ticket_id, "Ancient, renamed", comment="A year later.")
+        wait_until(settled(fresh_chat, tracd, ticket_id, 2, [f"#{ticket_id}: Ancient"]))
+        wait_until(lambda: f"refused to move the topic of ticket #{ticket_id}" in browser.get(
+            f"{tracd.url}/admin/general/wyzepal", timeout=10).text, what="the panel naming the refusal")
+        page = browser.get(f"{tracd.url}/admin/general/wyzepal", timeout=10).text
+        assert "raise or remove the time limit for moving messages" in page
+    finally:
+        fresh_chat.set_realm(move_messages_within_stream_limit_seconds=7 * 24 * 3600)
+
+
 @pytest.fixture(scope="module")
 def switched_off_tracd(tmp_path_factory, chat):
     server = TracServer(tmp_path_factory.mktemp("tracd-off"), chat.site,

@@ -24,6 +24,7 @@ from wyzepal_notifier import Message
 from wyzepal_notifier.events import MessageUpdate
 from wyzepal_notifier.formatting import bold, link, plain
 
+from ..events.common import display_name
 from ..events.ticket import ticket_event
 from ..links import TracLinks
 from ..render.topic import topic_for
@@ -227,4 +228,4 @@ class TicketBridge:
         first = (changeset.message or "").strip().splitlines()[0] if (changeset.message or "").strip() else ""
         label = f"[{repos.display_rev(changeset.rev)}{'/' + repo if repo else ''}]"
         return (f"{link(label, self.links.changeset(changeset.rev, repo or ''))} by "
-                f"{bold(changeset.author or 'unknown')}: {plain(first)}")
+                f"{bold(display_name(self.env, changeset.author) or 'unknown')}: {plain(first)}")
