@@ -50,9 +50,13 @@ class Bench:
         self.server = TracServer(root, site)
         if not plugin:
             trac_admin(self.server.env_path, "config", "set", "components", "wyzepal_trac.*", "disabled")
-        self.server.start()
-        self.session = self.server.login()
-        self.token = self.server.form(self.session, "/newticket")["__FORM_TOKEN"]
+        try:
+            self.server.start()
+            self.session = self.server.login()
+            self.token = self.server.form(self.session, "/newticket")["__FORM_TOKEN"]
+        except BaseException:
+            self.server.stop()  # a tracd that started but did not answer in time must not outlive the run
+            raise
         self.tickets: list[int] = []
         self.posts = 0
 
