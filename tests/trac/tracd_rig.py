@@ -120,6 +120,7 @@ class TracServer:
                     return self
             except (requests.ConnectionError, requests.Timeout):  # not listening yet, or a loaded machine
                 time.sleep(0.1)
+        self.stop()
         raise RuntimeError("tracd did not answer in time")
 
     def stop(self) -> None:
