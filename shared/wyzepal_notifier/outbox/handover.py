@@ -12,6 +12,7 @@ cannot deliver stays in the spool for the next hook run or
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any, Callable, Optional
 
 from ..config import Settings
@@ -90,10 +91,15 @@ class HandOverOutbox(HandleOperations):
         if waiting:
             hand_over(self.path, waiting, start=self._start)
 
+    def _moved(self, path: Path) -> None:
+        """A full or read-only spool's messages go to a fallback: so does the worker started for them."""
+        self.path = path
+
     def _open(self) -> SafeSpool:
         if self._spool is None:
             # A hook is about to exit: what no spool takes is said lost, never kept in memory.
-            self._spool = SafeSpool(self.tool, open_with_fallback(self.tool, self.path, Spool), Spool)
+            self._spool = SafeSpool(self.tool, open_with_fallback(self.tool, self.path, Spool), Spool,
+                                    on_switch=self._moved)
             self.path = self._spool.path
             self._sender = self._spool.save_sender(self.settings.credentials, self.client_name, self.client_version,
                                                    alert_settings(self.settings))
