@@ -204,3 +204,42 @@ def test_a_git_push_leaves_no_key_in_any_output_argv_or_worker_environment(tmp_p
     finally:
         server.wait_for_messages(1, timeout=20, stream="commits")
         stop(pid)
+
+
+def jenkins_step(tmp_path: Path, server, *args: str) -> tuple[subprocess.CompletedProcess, Path]:
+    spool = tmp_path / "jenkins-outbox.sqlite3"
+    path = tmp_path / "wyzepal_jenkins_config.py"
+    path.write_text(f"WYZEPAL_SITE = {server.site!r}\nWYZEPAL_USER = {BOT!r}\nWYZEPAL_API_KEY = {KEY!r}\n"
+                    f"STREAM_FOR_NOTIFICATIONS = 'ci'\nJENKINS_URL = 'http://127.0.0.1:9/'\n"
+                    f"JENKINS_USER = 'reader'\nJENKINS_API_TOKEN = {TOKEN!r}\nOUTBOX_PATH = {str(spool)!r}\n"
+                    f"STATE_PATH = {str(tmp_path / 'state.json')!r}\n")
+    path.chmod(0o600)
+    env = clean_env(JOB_NAME="app", BUILD_NUMBER="7", BUILD_URL="http://127.0.0.1:9/job/app/7/",
+                    JENKINS_URL="http://127.0.0.1:9/", BUILD_ID="7", JENKINS_API_TOKEN=TOKEN,
+                    JENKINS_PASSWORD=TOKEN, WYZEPAL_API_KEY=KEY)
+    done = subprocess.run([sys.executable, "-c", "import sys; from wyzepal_notifier.cli.entry import jenkins_notify; "
+                           "sys.exit(jenkins_notify())", "--config", str(path), "--result", "FAILURE", *args],
+                          capture_output=True, text=True, env=env, timeout=60)
+    return done, spool
+
+
+@pytest.mark.parametrize("args", [("--dry-run",), ("--dry-run", "-v")], ids=["dry-run", "dry-run -v"])
+def test_the_jenkins_step_dry_run_never_shows_the_key_or_token(tmp_path, server, args):
+    done, _ = jenkins_step(tmp_path, server, *args)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert "app" in done.stdout  # it did print the message it would send
+    assert_no_key(done.stdout, done.stderr)
+
+
+def test_the_jenkins_step_leaves_a_worker_without_its_tokens(tmp_path, server):
+    server.faults.delay(4, n=1, path="messages")  # slower than the step waits: a worker takes over
+    done, spool = jenkins_step(tmp_path, server, "--timeout", "0.5", "-v")
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    pid = wait_for_worker(spool)
+    try:
+        env = environ_of(pid)
+        assert_no_key(done.stdout, done.stderr, *every_cmdline(), str(env))
+        assert env.get("JENKINS_NODE_COOKIE") == "dontKillMe"  # it still outlives the build
+    finally:
+        server.wait_for_messages(1, timeout=20, stream="ci")
+        stop(pid)
