@@ -338,3 +338,20 @@ def test_a_spool_of_another_user_is_refused_and_a_fallback_used(tmp_path, privat
     assert path.read_bytes() == before  # not one byte of theirs written
     assert [b for spare in fallback_spools(private_tmp) for b in bodies(spare)] == ["notice 7"]
     assert any("another user" in r.getMessage() for r in caplog.records)
+
+
+def test_the_detached_worker_salvages_a_damaged_spool_and_delivers_what_it_kept(tmp_path, devserver, devserver_bot):
+    path = tmp_path / "git-outbox.sqlite3"
+    spool = Spool(path)
+    sender = spool.save_sender(Credentials(devserver.site, *devserver_bot), "Test", "1")
+    for i in range(30):
+        spool.append(sender, Message.to_stream("general", "salvage", f"kept {i} " + "z" * 300))
+    spool._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    spool.close()
+    overwrite_middle(path)
+    done = subprocess.run([sys.executable, "-m", "wyzepal_notifier.outbox.worker", "--outbox", str(path),
+                           "--give-up-after", "10"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "damaged" in done.stderr and ".damaged-" in done.stderr
+    got = [m["content"].split()[1] for m in devserver.messages(stream="general", topic="salvage")]
+    assert got and got == sorted(got, key=int)  # what was kept, in order

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Iterator, Optional, Sequence
 
 from .drain import drain
+from .salvage import SpoolDamaged, salvage
 from .spool import Spool
 
 DEFAULT_GIVE_UP_AFTER = 300.0
@@ -59,7 +60,7 @@ def run(spool_path: Path, *, give_up_after: float = DEFAULT_GIVE_UP_AFTER,
         with worker_lock(spool_path) as mine:
             if not mine:
                 return delivered
-            spool = Spool(spool_path, create=False)
+            spool = _opened(spool_path)
             try:
                 report = drain(spool, stop=stop, give_up_after=give_up_after, **courier_options)
             finally:
@@ -68,6 +69,15 @@ def run(spool_path: Path, *, give_up_after: float = DEFAULT_GIVE_UP_AFTER,
         if report.stopped_by != "empty" or not _has_pending(spool_path):
             return delivered
     return delivered
+
+
+def _opened(spool_path: Path) -> Spool:
+    """The spool to deliver; a damaged one is salvaged first (its readable rows kept, the file moved aside)."""
+    try:
+        return Spool(spool_path, create=False)
+    except SpoolDamaged:
+        salvage(spool_path)
+        return Spool(spool_path, create=False)
 
 
 def _has_pending(spool_path: Path) -> bool:
