@@ -182,6 +182,22 @@ def test_an_old_ticket_past_the_move_time_limit_keeps_its_topic_and_the_panel_sa
         fresh_chat.set_realm(move_messages_within_stream_limit_seconds=7 * 24 * 3600)
 
 
+def test_a_batch_modify_that_closes_tickets_resolves_each_tickets_topic(tracd, browser, fresh_chat, new_ticket):
+    ids = [new_ticket(f"Batch close {n}") for n in range(3)]
+    response = tracd.post_form(browser, "/batchmodify", form_page="/query", action="resolve",
+                               action_resolve_resolve_resolution="fixed", selected_tickets=",".join(map(str, ids)),
+                               batchmod_value_comment="All done.", query_href="/query")
+    assert response.status_code == 303, response.text[:1000]
+    def resolved(number, ticket_id):  # the batch message (its own topic) links to the tickets too
+        expected = {f"{CHECK}#{ticket_id}: Batch close {number}", "batch modify"}
+        return lambda: {m["subject"] for m in ticket_messages(fresh_chat, tracd, ticket_id)} == expected
+
+    for number, ticket_id in enumerate(ids):
+        wait_until(resolved(number, ticket_id), what=f"ticket #{ticket_id}'s topic resolved")
+    [batch] = [m for m in fresh_chat.messages("trac") if m["subject"] == "batch modify"]
+    assert "changed 3 tickets at once" in batch["content"]
+
+
 @pytest.fixture(scope="module")
 def switched_off_tracd(tmp_path_factory, chat):
     server = TracServer(tmp_path_factory.mktemp("tracd-off"), chat.site,

@@ -68,6 +68,7 @@ class TracIntegration(Integration):
         if event["kind"] == "direct":
             return self.send_direct(event)
         if event["type"] == "ticket_batch_modified":
+            self.ticket_topics.batch_operations(event)  # closed tickets' topics resolved, as one by one
             return self.notify(event, batch_message)
         if event["kind"] == "ticket":  # one topic per ticket, moved and resolved with it
             return self.ticket_topics.announce(event, self.get_configs(event))

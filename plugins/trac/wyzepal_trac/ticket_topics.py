@@ -114,6 +114,28 @@ class TicketTopics:
         self.tell_refusals(throttled=True)
         return sent
 
+    def batch_operations(self, event: Mapping[str, Any]) -> None:
+        """A batch modify is one message in its own topic; the tickets it closed or reopened still get their
+        topics resolved or unresolved (and a summary it changed moved), one by one."""
+        for change in event.get("tickets", ()):
+            for conf in self.integration.get_configs(change):
+                try:
+                    self._batch_change(conf, change)
+                except Exception:  # the spool refused: logged, the other tickets still get theirs
+                    log.exception("ticket #%s: the topic operations of a batch modify not queued", change.get("id"))
+
+    def _batch_change(self, conf: Configuration, change: Mapping[str, Any]) -> None:
+        if not has_own_topic(conf):
+            return
+        outbox = self.integration.outbox
+        handle = ticket_handle(self.integration.env_path, str(change["id"]), conf.stream)
+        state = outbox.handle_state(handle)
+        if state is None:
+            return  # no message of the ticket in that channel yet: no topic to act on
+        before = self._topic_before(conf, change)
+        locate = Locate(conf.stream, before, TracLinks(change.get("base_url", "")).ticket(change["id"]))
+        self._operations(conf, change, outbox, handle, topic_for(conf, change), locate, state)
+
     def _send(self, conf: Configuration, event: Mapping[str, Any], message: Message) -> bool:
         if not has_own_topic(conf) or message.is_direct:
             return self.integration.send(message)
