@@ -114,6 +114,12 @@ TRAC_NOTIFY_FIELDS = ["description", "summary", "resolution", "comment", "owner"
 # notifications), so switch this on only where every Trac account is trusted.
 # TRAC_USERS_BY_EMAIL = False
 
+# --- Both ways: trac-admin ENV wyzepal listen ----------------------------------------
+# With that bot running, a reply in a ticket's topic from a user in TRAC_USERS (never
+# TRAC_USERS_BY_EMAIL) becomes a comment by that Trac user, if they have TICKET_APPEND.
+# Channels where #123 and [changeset] get a one-line answer (summary, status, link):
+# TRAC_REFERENCE_STREAMS = ["dev", "support"]
+
 # --- Delivery ---------------------------------------------------------------------
 # Messages wait in a spool file (SQLite) until the server takes them, so a slow
 # or unreachable server never slows Trac down. Each Trac environment has its own:
