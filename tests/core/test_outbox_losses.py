@@ -27,6 +27,7 @@ import pytest
 from wyzepal_notifier import Credentials, Message
 from wyzepal_notifier.config import settings_from_values
 from wyzepal_notifier.outbox import HandOverOutbox, Outbox, Spool
+from wyzepal_notifier.outbox.paths import open_with_fallback
 
 SITE = "http://127.0.0.1:9"  # nothing listens: every message stays pending, where the test can count it
 BOT, KEY = "bot@example.com", "losses-test-key-0123456789abcdef"
@@ -64,7 +65,8 @@ def hook(path: Path, tool: str = "git") -> HandOverOutbox:
 
 
 def threaded(path: Path) -> Outbox:
-    return Outbox(path, CREDS, exit_timeout=0.1)
+    """As ``Outbox.for_integration`` opens a plugin's outbox."""
+    return open_with_fallback("git", path, lambda place: Outbox(place, CREDS, exit_timeout=0.1))
 
 
 def message(n: int, size: int = 0) -> Message:

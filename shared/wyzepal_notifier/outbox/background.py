@@ -28,7 +28,7 @@ from .contract import HandleOperations
 from .courier import DEFAULT_LEASE, Courier
 from .handles import DEFAULT_HANDLE_TTL, HandleState
 from .paths import default_outbox_path, open_with_fallback
-from .salvage import SafeSpool
+from .salvage import SafeSpool, open_salvaged
 from .spool import Spool, SpoolStatus
 
 log = logging.getLogger("wyzepal_notifier.outbox")
@@ -85,9 +85,9 @@ class Outbox(HandleOperations):
         # The worker's connection does the checkpoints. A spool that fails a write is left for
         # another (outbox.salvage); with none, the host lives on: kept in memory, said loudly.
         tool = _tool_of(self.path)
-        self._spool = SafeSpool(tool, open_with_fallback(tool, self.path, self._host_spool), self._host_spool,
+        self._spool = SafeSpool(tool, open_salvaged(self.path, self._host_spool), self._host_spool,
                                 keep_in_memory=True, on_switch=self._moved)
-        self.path = self._spool.path  # a damaged spool was salvaged; an unusable one left for the fallback
+        self.path = self._spool.path
         self._sender_id = (self._spool.save_sender(self.credentials, self.client_name, self.client_version,
                                                    self.alerts)
                            if self.credentials is not None else None)

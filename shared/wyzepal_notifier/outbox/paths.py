@@ -105,13 +105,10 @@ def open_with_fallback(tool: str, path: os.PathLike | str, open_at: Callable[[Pa
     warning says where they went instead. A damaged spool is salvaged first
     (``outbox.salvage``): its readable rows go into a fresh one at the same path.
     """
-    from .salvage import SpoolDamaged, salvage
+    from .salvage import open_salvaged
 
     try:
-        return open_at(Path(path))
-    except SpoolDamaged:
-        salvage(path)  # keeps what can be read, says so; a fresh spool takes its place
-        return open_at(Path(path))
+        return open_salvaged(path, open_at)  # a damaged spool: what can be read kept in a fresh one, said
     except ConfigError as exc:
         fallback = private_temp_dir() / spool_filename(tool)
         if Path(path) == fallback:

@@ -302,6 +302,15 @@ def _readable_rows(db: sqlite3.Connection, table: str, columns: list[str]) -> It
             jump *= 2
 
 
+def open_salvaged(path: os.PathLike | str, open_at: Any) -> Any:
+    """``open_at(path)``; a damaged spool there is salvaged first (its readable rows kept, the file moved aside)."""
+    try:
+        return open_at(Path(path))
+    except SpoolDamaged:
+        salvage(path)
+        return open_at(Path(path))
+
+
 def fallback_paths(tool: str, failed: Path) -> list[Path]:
     """Where a message goes when ``failed`` cannot take it: the private temp spool, then a second one there."""
     from .paths import private_temp_dir, spool_filename
