@@ -391,3 +391,24 @@ def test_a_worker_whose_lease_ran_out_does_not_send(redis_server, server, tmp_pa
     stalled.retry_later(row, "stalled", "stalled", 60.0)  # what the courier does then: no effect on the key
     assert other.redis.zscore("wyzepal:outbox:due", other._stream_of(row)) <= time.time()
     other.note_attempt(row, {"since": time.time(), "local_ids": ["1.1.y"], "queue_id": None})  # the holder may
+
+
+def test_the_first_429_makes_the_learned_window_a_second_longer_once(redis_server):
+    """A server rounding X-RateLimit-Reset down (Zulip) makes the window look short: one 429 corrects it."""
+    store = RedisStore(redis_server.url)
+    gate = store.rate_gate(1, limit=0, window=60.0)
+    assert gate.start() == 0.0  # no limit known yet: goes
+    now = time.time()
+    gate.finish({"X-RateLimit-Limit": "10", "X-RateLimit-Remaining": "9", "X-RateLimit-Reset": str(int(now + 4))},
+                started=now)
+    learned = float(store.redis.hget("wyzepal:outbox:rl:1", "window"))
+    assert 3.0 < learned <= 4.0
+    for _ in range(9):
+        assert gate.start() == 0.0
+    assert gate.start() > 0  # the tenth within the window waits: the limit from the header holds site-wide
+    gate.hold_until(time.time() + 1)
+    gate.hold_until(time.time() + 1)
+    assert float(store.redis.hget("wyzepal:outbox:rl:1", "window")) == pytest.approx(learned + 1.0)
+    gate.finish({"X-RateLimit-Limit": "10", "X-RateLimit-Remaining": "9", "X-RateLimit-Reset": str(int(now + 4))},
+                started=now)
+    assert float(store.redis.hget("wyzepal:outbox:rl:1", "window")) == pytest.approx(learned + 1.0)  # kept

@@ -640,10 +640,9 @@ local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local nb = tonumber(redis.call('HGET', KEYS[2], 'not_before') or '0')
 if nb > now then return tostring(nb - now) end
 local limit = tonumber(redis.call('HGET', KEYS[2], 'limit') or ARGV[1])
-if limit <= 0 then return '0' end
 local window = tonumber(redis.call('HGET', KEYS[2], 'window') or ARGV[2]) + tonumber(ARGV[3])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-if redis.call('ZCARD', KEYS[1]) < limit then
+if limit <= 0 or redis.call('ZCARD', KEYS[1]) < limit then
   redis.call('ZADD', KEYS[1], now, ARGV[4])
   redis.call('PEXPIRE', KEYS[1], math.ceil(window * 1000) + 1000)
   return '0'
@@ -704,14 +703,14 @@ class RedisRateGate:
         except (KeyError, TypeError, ValueError):
             return
         try:
-            state = self.store.redis.hmget(self.state_key, "limit", "window")
+            state = self.store.redis.hmget(self.state_key, "limit", "window", "widened")
             update: dict[str, Any] = {}
             if str(limit) != state[0]:
                 update["limit"] = limit
             # Alone in its window: the window is at most Reset minus when this request left.
             if remaining == limit - 1 and reset > started:
                 candidate = min(reset - started, self.max_wait)
-                if state[1] is None or candidate < float(state[1]):
+                if state[1] is None or (candidate < float(state[1]) and not state[2]):
                     update["window"] = repr(candidate)
             if update:
                 self.store.redis.hset(self.state_key, mapping=update)
@@ -722,12 +721,20 @@ class RedisRateGate:
         self.finish(headers, started=time.time())
 
     def hold_until(self, wall_time: float) -> None:
-        """A 429: no worker of the site sends as this bot before ``wall_time``."""
+        """A 429: no worker of the site sends as this bot before ``wall_time``.
+
+        The first 429 also makes the learned window a second longer: a server that
+        rounds ``X-RateLimit-Reset`` down to whole seconds (Zulip does) made it look
+        up to a second short, and it would meet a 429 every window otherwise.
+        """
         wall_time = min(wall_time, time.time() + self.max_wait)
         try:
             before = float(self.store.redis.hget(self.state_key, "not_before") or 0)
             if wall_time > before:
                 self.store.redis.hset(self.state_key, "not_before", repr(wall_time))
+            if self.store.redis.hget(self.state_key, "window") is not None \
+                    and self.store.redis.hsetnx(self.state_key, "widened", 1):
+                self.store.redis.hincrbyfloat(self.state_key, "window", 1.0)
         except redis_errors():
             return
 
