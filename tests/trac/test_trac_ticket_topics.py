@@ -198,6 +198,19 @@ def test_a_batch_modify_that_closes_tickets_resolves_each_tickets_topic(tracd, b
     assert "changed 3 tickets at once" in batch["content"]
 
 
+def test_a_ticket_id_reused_after_a_delete_starts_a_topic_of_its_own(tracd, browser, fresh_chat, new_ticket):
+    from tracd_rig import trac_admin
+
+    ticket_id = new_ticket("Deleted soon")
+    trac_admin(tracd.env_path, "ticket", "remove", str(ticket_id))
+    wait_until(lambda: any("was deleted" in m["content"] for m in fresh_chat.messages("trac")), what="the deletion")
+    again = tracd.ticket_id(tracd.new_ticket(browser, summary="Born again"))
+    assert again == ticket_id  # SQLite gives the newest ticket's id to the next one
+    wait_until(lambda: fresh_chat.messages("trac", f"#{again}: Born again"), what="the new ticket's own topic")
+    assert [m["content"] for m in fresh_chat.messages("trac", f"#{again}: Deleted soon")
+            if "Born again" in m["content"]] == []
+
+
 @pytest.fixture(scope="module")
 def switched_off_tracd(tmp_path_factory, chat):
     server = TracServer(tmp_path_factory.mktemp("tracd-off"), chat.site,

@@ -167,11 +167,15 @@ class TicketTopics:
             outbox.forget(handle)
 
     def _first(self, outbox: Any, handle: str, message: Message) -> None:
-        """The ticket's first message names its conversation (a ticket id reused after a delete: plain)."""
+        """The ticket's first message names its conversation.
+
+        A ticket id reused after the newest ticket was deleted (SQLite reuses it) may find the old ticket's
+        handle not yet forgotten: the message goes to its own topic, and the next change anchors a new handle.
+        """
         try:
             outbox.put(message, handle=handle)
         except HandleInUse:
-            outbox.put(message, conversation=handle)
+            outbox.put(message)
 
     def _operations(self, conf: Configuration, event: Mapping[str, Any], outbox: Any, handle: str, topic: str,
                     locate: Locate, state: Any) -> None:
