@@ -47,23 +47,41 @@ def tracd(tmp_path_factory, chat, people, repository):
     server.stop()
 
 
-@pytest.fixture(scope="module")
-def listening(tracd, chat):
+def start_listening(tracd, chat) -> subprocess.Popen:
+    """``trac-admin ENV wyzepal listen``, once its event queue is registered."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
     before = len(chat.queue_ids())
     process = subprocess.Popen([sys.executable, "-m", "trac.admin.console", str(tracd.env_path), "wyzepal", "listen"],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    wait_until(lambda: len(chat.queue_ids()) > before or process.poll() is not None, timeout=60,
+               what="the listening bot's event queue")
+    if process.poll() is not None:
+        raise AssertionError(process.stdout.read())
+    return process
+
+
+def stop_listening(process: subprocess.Popen) -> int:
+    process.send_signal(signal.SIGTERM)
     try:
-        wait_until(lambda: len(chat.queue_ids()) > before or process.poll() is not None, timeout=60,
-                   what="the listening bot's event queue")
-        assert process.poll() is None, process.stdout.read()
-        yield process
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        return process.wait(30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise AssertionError("trac-admin wyzepal listen did not stop on SIGTERM") from None
+
+
+def test_the_bot_says_where_it_listens_and_stops_on_sigterm_deleting_its_queue(tracd, chat):
+    before = len(chat.queue_ids())
+    process = start_listening(tracd, chat)
+    assert stop_listening(process) == 0
+    assert "WyzePal: listening as trac-bot@example.com" in process.stdout.read()
+    assert len(chat.queue_ids()) == before
+
+
+@pytest.fixture(scope="module")
+def listening(tracd, chat):
+    process = start_listening(tracd, chat)
+    yield process
+    stop_listening(process)
 
 
 def say(chat, person, stream, topic, text):
