@@ -243,3 +243,16 @@ def test_the_jenkins_step_leaves_a_worker_without_its_tokens(tmp_path, server):
     finally:
         server.wait_for_messages(1, timeout=20, stream="ci")
         stop(pid)
+
+
+@pytest.mark.parametrize("key", [KEY, KEY[::-1]], ids=["its key", "a refused key"])
+@pytest.mark.parametrize("verbose", [(), ("-v",)], ids=["quiet", "-v"])
+def test_the_hubot_bridge_check_never_shows_the_key(tmp_path, server, key, verbose):
+    env = clean_env(HUBOT_WYZEPAL_SITE=server.site, HUBOT_WYZEPAL_USER=BOT, HUBOT_WYZEPAL_API_KEY=key)
+    env.pop("HUBOT_WYZEPAL_CONFIG", None)
+    done = subprocess.run([sys.executable, "-c", "import sys; from wyzepal_hubot.cli import main; sys.exit(main())",
+                           "--check", *verbose], capture_output=True, text=True, env=env, timeout=60, cwd=tmp_path)
+    assert done.returncode == (0 if key == KEY else 2), done.stderr
+    assert ("OK: logged in" in done.stdout) == (key == KEY)
+    assert "Traceback" not in done.stderr
+    assert key not in done.stdout + done.stderr and KEY not in done.stdout + done.stderr
