@@ -335,26 +335,26 @@ def rc_for(tmp_path):
 
 
 def test_services_share_one_rate_limit_per_bot_learned_from_the_headers(redis_server, devserver_factory, tmp_path):
-    server = devserver_factory(streams=["general"], rate_limit="20/3")
+    server = devserver_factory(streams=["general"], rate_limit="20/2")
     outbox = shared(redis_server, server, tmp_path)
-    for i in range(60):
+    for i in range(40):
         outbox.put(Message.to_stream("general", f"topic {i % 6}", f"m {i}"))
-    services = [Service(redis_server.url, server, rate=(5, 3.0)) for _ in range(3)]  # a low default at first
+    services = [Service(redis_server.url, server, rate=(5, 2.0)) for _ in range(3)]  # a low default at first
     store = RedisStore(redis_server.url)
     try:
         wait_until(lambda: store.pending_count() == 0, timeout=40, what="the drain")
     finally:
         for service in services:
             service.close()
-    assert len(contents(server)) == 60
+    assert len(contents(server)) == 40
     gate = store.redis.hgetall("wyzepal:outbox:rl:1")
-    assert gate["limit"] == "20" and 3.0 <= float(gate["window"]) < 4.5  # from X-RateLimit-*, not the default
+    assert gate["limit"] == "20" and 2.0 <= float(gate["window"]) < 3.5  # from X-RateLimit-*, not the default
     first = min(r.time for r in server.requests)
     took = max(r.time for r in server.requests) - first
     too_many = [r for r in server.requests if r.status == 429]
-    assert len(too_many) <= took / 3 + 1  # three services, one limit: at most one 429 a window
-    # Faster than the default alone would allow (5 per 3 s): the server's limit took over.
-    assert took < (60 / 5) * 3
+    assert len(too_many) <= 1, too_many  # three services, one limit (with each its own gate: 4 to 8 of them)
+    # Faster than the default alone would allow (5 per 2 s): the server's limit took over.
+    assert took < (40 / 5) * 2
 
 
 def test_a_service_leaves_the_rows_of_a_bot_it_has_no_key_for(redis_server, server, tmp_path):
