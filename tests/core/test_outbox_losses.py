@@ -340,6 +340,8 @@ def test_a_spool_of_another_user_is_refused_and_a_fallback_used(tmp_path, privat
     assert path.read_bytes() == before  # not one byte of theirs written
     assert [b for spare in fallback_spools(private_tmp) for b in bodies(spare)] == ["notice 7"]
     assert any("another user" in r.getMessage() for r in caplog.records)
+    status = cli("outbox", "status", "--outbox", str(path))  # the admin may still look at it
+    assert status.returncode == 0 and "pending:   2" in status.stdout, status.stderr
 
 
 def test_the_detached_worker_salvages_a_damaged_spool_and_delivers_what_it_kept(tmp_path, devserver, devserver_bot):

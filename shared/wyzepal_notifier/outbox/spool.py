@@ -228,7 +228,7 @@ class Spool:
             raise ValueError(f"synchronous must be OFF, NORMAL, FULL or EXTRA, not {synchronous!r}")
         self._synchronous = synchronous.upper()
         self._lock = _process_lock(self.path)
-        existed = _existing_private(self.path)
+        existed = _existing_private(self.path, refuse_others=create)
         if create:
             _create_private(self.path)
         elif not existed:
@@ -755,20 +755,21 @@ def _check_whole(db: sqlite3.Connection) -> None:
         raise sqlite3.DatabaseError(f"database disk image is malformed: {found[0] if found else 'no answer'}")
 
 
-def _existing_private(path: Path) -> bool:
+def _existing_private(path: Path, *, refuse_others: bool = True) -> bool:
     """True for a non-empty spool file, made private first: it holds API keys.
 
     Ours with a loose mode (0644 from a copy, a umask): tightened to 0600, with a
     warning. Another user's (or a link to one): refused, so the caller falls back
     to a spool of its own, since that user could read the keys or swap the
-    messages. The same for a folder another user (not root) owns.
+    messages. The same for a folder another user (not root) owns. Not refused
+    with ``refuse_others=False``: an admin's ``outbox status`` of a hook's spool.
     """
     uid = os.getuid() if hasattr(os, "getuid") else None
     try:
         folder = path.parent.stat()
     except OSError:
         folder = None
-    if uid is not None and folder is not None and folder.st_uid not in (uid, 0):
+    if refuse_others and uid is not None and folder is not None and folder.st_uid not in (uid, 0):
         raise ConfigError(f"is in a folder of another user (owner uid {folder.st_uid}, mode "
                           f"{oct(folder.st_mode & 0o7777)}), who could read its keys or swap its messages",
                           path=str(path), key="OUTBOX_PATH",
@@ -780,6 +781,8 @@ def _existing_private(path: Path) -> bool:
     if uid is None:
         return info.st_size > 0
     if info.st_uid != uid:
+        if not refuse_others:
+            return info.st_size > 0
         raise ConfigError(f"belongs to another user (uid {info.st_uid}): it would hold this bot's key",
                           path=str(path), key="OUTBOX_PATH",
                           fix="point OUTBOX_PATH or $WYZEPAL_OUTBOX at a file of this user")
