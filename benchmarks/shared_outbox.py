@@ -187,6 +187,11 @@ def site_drain(tmp: Path, backlog: int, limit: str) -> None:
               f"start); {made} requests (posts, queue registrations, polls)")
         print(f"  the limit's bound for {made} requests: {bound:.1f} s; took {took / bound:.3f} x the bound "
               f"({(took / bound - 1) * 100:+.1f} %)")
+        starts = [log[i]["time"] - log[0]["time"] for i in range(count, made, count)]
+        print(f"  where the time went: window {', '.join(str(n + 2) for n in range(len(starts)))} began "
+              f"{', '.join(f'{t:.1f}' for t in starts)} s after the first request "
+              f"(the limit allows {', '.join(f'{(n + 1) * window:.0f}' for n in range(len(starts)))}); "
+              f"its {made - count * len(starts)} requests took {took - starts[-1]:.1f} s to send")
         print(f"  429 answers: {too_many} over {windows} windows "
               f"(the services counted {figures.get('rate_limited', 0)})")
 
