@@ -195,3 +195,21 @@ def test_a_topic_moved_by_hand_keeps_the_tickets_next_messages(tracd, fresh_chat
     assert tracd.change_ticket(browser, ticket, comment="From the web.").status_code == 303
     wait_until(lambda: len(ticket_messages(fresh_chat, tracd, ticket)) == 2)
     assert {m["subject"] for m in ticket_messages(fresh_chat, tracd, ticket)} == {topic + " (triaged)"}
+
+
+@pytest.mark.parametrize("template, topic, ticket_id", [
+    ("#{id}: {summary}", "#12: Crash: on save", "12"),
+    ("#{id}: {summary}", "\N{HEAVY CHECK MARK} #12: Crash", "12"),
+    ("ticket {id} ({component})", "ticket 7 (ui)", "7"),
+    ("#{id}: {summary}", "#x: Crash", None),
+    ("#{id}: {summary}", "re #12: Crash", None),
+    ("{summary}", "Crash", None),  # no {id}: no way to tell the ticket
+])
+def test_a_topic_is_read_back_to_its_ticket_by_the_template(template, topic, ticket_id):
+    from wyzepal_trac.listen.bridge import TicketBridge
+
+    class Conf:
+        def get(self, name):
+            return template if name == "TRAC_TICKET_TOPIC" else None
+
+    assert TicketBridge._ticket_id(Conf(), topic) == ticket_id
