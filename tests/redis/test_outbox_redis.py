@@ -239,6 +239,8 @@ def test_status_retry_and_alerts_work_site_wide(redis_server, server, tmp_path, 
     assert contents(server, "general") == ["fine"]
     shown = cli("outbox", "status", "--outbox-url", redis_server.url)
     assert shown.returncode == 0 and "dead:      0" in shown.stdout
+    flushed = cli("outbox", "flush", "--outbox-url", redis_server.url)  # the services deliver; it says what waits
+    assert flushed.returncode == 0 and "0 waiting in redis://" in flushed.stdout, flushed.stderr
 
 
 def test_serve_needs_an_url_and_a_config(rc):
