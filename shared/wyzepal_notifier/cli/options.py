@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import re
 import sys
 from typing import Any, Optional, Sequence
@@ -36,6 +37,12 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
     double backquotes as they are).
     """
 
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: Optional[int] = None) -> None:
+        if width is None:  # argparse imports shutil (and bz2, lzma) for this: every hook run would pay it
+            width = _terminal_columns() - 2
+        super().__init__(prog, indent_increment, max_help_position, width)
+
     def _format_text(self, text: str) -> str:
         return super()._format_text(plain_text(text))
 
@@ -55,6 +62,18 @@ def plain_text(text: str) -> str:
     """``name`` and :role:`name` as 'name': the reST of a docstring, readable in a terminal."""
     text = re.sub(r":\w+:`([^`]*)`", r"'\1'", text)
     return re.sub(r"``([^`]*)``", r"'\1'", text)
+
+
+def _terminal_columns() -> int:
+    """``shutil.get_terminal_size().columns``: ``$COLUMNS``, else the terminal's width, else 80."""
+    try:
+        return int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        pass
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80
+    except (AttributeError, ValueError, OSError):
+        return 80
 
 
 def command_parser(prog: str, description: str, *, epilog: Optional[str] = None,
