@@ -163,6 +163,12 @@ def test_a_ticket_reference_in_a_configured_channel_is_answered(tracd, fresh_cha
                 and m["display_recipient"] in ("release", "docs")]) == 1
 
 
+def test_the_admin_panel_shows_the_reference_channels(tracd):
+    browser = tracd.login()
+    page = browser.get(f"{tracd.url}/admin/general/wyzepal", timeout=10).text
+    assert "TRAC_REFERENCE_STREAMS" in page and "release" in page
+
+
 def test_a_changeset_reference_is_answered_with_its_first_line(tracd, fresh_chat, people, listening, repository):
     sha = repository[1]
     say(fresh_chat, people["alice"], "release", "commits", f"Was it [{sha[:7]}/code]? Or [zzz]?")
