@@ -252,7 +252,8 @@ def test_a_spool_that_cannot_be_written_sends_the_message_to_a_fallback(tmp_path
 
 
 FILLING = textwrap.dedent("""
-    import json, logging, resource, signal, sys
+    import faulthandler, json, logging, resource, signal, sys
+    faulthandler.dump_traceback_later(40, exit=True)  # a hang shows where it is
     from pathlib import Path
     from wyzepal_notifier import Credentials, Message
     from wyzepal_notifier.config import settings_from_values

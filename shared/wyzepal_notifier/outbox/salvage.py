@@ -72,7 +72,8 @@ class Salvaged:
         kept = ", ".join(f"{n} {table}" for table, n in self.rows.items() if n) or "no rows"
         return (f"the spool {self.path} was damaged; moved aside to {self.damaged}, kept {kept} "
                 f"({self.pending} message(s) waiting) in a fresh spool at {self.path}"
-                + ("; nothing could be read: try 'sqlite3 DAMAGED .recover'" if self.unreadable else ""))
+                + (f"; SQLite could read nothing of it: 'sqlite3 {self.damaged} .recover' may" if self.unreadable
+                   else ""))
 
 
 def salvage(path: os.PathLike | str, *, now: Optional[float] = None) -> Salvaged:
@@ -307,7 +308,10 @@ def open_salvaged(path: os.PathLike | str, open_at: Any) -> Any:
     try:
         return open_at(Path(path))
     except SpoolDamaged:
-        salvage(path)
+        try:
+            salvage(path)
+        except FileNotFoundError:
+            pass  # another process (the worker, a second hook) moved it aside first: its fresh spool is there
         return open_at(Path(path))
 
 
@@ -357,6 +361,10 @@ def _short(exc: BaseException) -> str:
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
+#: Seconds between two rounds of looking for a spool that takes writes, once none did.
+RETRY_SPOOLS_AFTER = 5.0
+
+
 class SafeSpool:
     """A spool that moves on when its file fails a write: salvaged in place, or a fallback spool.
 
@@ -383,6 +391,7 @@ class SafeSpool:
         #: Writes no spool could take: (method, args, kwargs), written again at the next chance.
         self.unspooled: list[tuple[str, tuple, dict]] = []
         self.lost = 0
+        self._stuck_since: Optional[float] = None  # when no spool could be opened: not tried at every write
 
     @property
     def path(self) -> Path:
@@ -439,12 +448,20 @@ class SafeSpool:
                     return self._keep(method, (sender_id, *args), kwargs, exc)
 
     def _move_on(self, exc: BaseException) -> bool:
-        """Open the spool that can take writes now and save the senders there; False when there is none."""
+        """Open the spool that can take writes now and save the senders there; False when there is none.
+
+        After a round where none could, the next is tried only ``RETRY_SPOOLS_AFTER`` seconds later:
+        opening a spool may wait out a busy lock, and a full disk must not slow every write down.
+        """
+        if self._stuck_since is not None and time.monotonic() - self._stuck_since < RETRY_SPOOLS_AFTER:
+            return False
+        self._stuck_since = None
         failed = self._current
         try:
             spool = open_elsewhere(self._tool, failed.path, exc, self._open_at)
         except (sqlite3.DatabaseError, OSError, ConfigError) as again:
             log.error("no spool can take messages (%s: %s; then %s)", failed.path, _short(exc), _short(again))
+            self._stuck_since = time.monotonic()
             return False
         try:
             for old, (args, kwargs) in self._senders.items():
@@ -452,6 +469,7 @@ class SafeSpool:
         except (sqlite3.DatabaseError, OSError) as again:
             spool.close()
             log.error("the spool %s cannot take messages either (%s)", spool.path, _short(again))
+            self._stuck_since = time.monotonic()
             return False
         if spool is not failed:
             with _quietly():

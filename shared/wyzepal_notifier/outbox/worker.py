@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Iterator, Optional, Sequence
 
 from .drain import drain
-from .salvage import SpoolDamaged, salvage
+from .salvage import open_salvaged
 from .spool import Spool
 
 DEFAULT_GIVE_UP_AFTER = 300.0
@@ -73,11 +73,7 @@ def run(spool_path: Path, *, give_up_after: float = DEFAULT_GIVE_UP_AFTER,
 
 def _opened(spool_path: Path) -> Spool:
     """The spool to deliver; a damaged one is salvaged first (its readable rows kept, the file moved aside)."""
-    try:
-        return Spool(spool_path, create=False)
-    except SpoolDamaged:
-        salvage(spool_path)
-        return Spool(spool_path, create=False)
+    return open_salvaged(spool_path, lambda path: Spool(path, create=False))
 
 
 def _has_pending(spool_path: Path) -> bool:
