@@ -328,7 +328,8 @@ def fallback_paths(tool: str, failed: Path) -> list[Path]:
     return [p for p in places if p != failed]
 
 
-def open_elsewhere(tool: str, failed: Path, exc: BaseException, open_at: Any) -> Any:
+def open_elsewhere(tool: str, failed: Path, exc: BaseException, open_at: Any,
+                   avoid: frozenset[Path] | set[Path] = frozenset()) -> Any:
     """After ``failed`` could not take a message (``exc``): the spool that can, salvaged or a fallback.
 
     Raises the last error when none can (the caller keeps the message in memory or
@@ -344,7 +345,7 @@ def open_elsewhere(tool: str, failed: Path, exc: BaseException, open_at: Any) ->
             log.error("could not salvage %s (%s)", failed, again)
             exc = again
     last: BaseException = exc
-    for place in fallback_paths(tool, failed):
+    for place in [p for p in fallback_paths(tool, failed) if p not in avoid]:  # none tried twice in one write
         try:
             opened = open_at(place)
         except (OSError, sqlite3.DatabaseError, ConfigError) as again:
@@ -420,12 +421,15 @@ class SafeSpool:
 
     def write_unspooled(self) -> bool:
         """Try again what only memory holds (True when nothing is left there)."""
+        failed: set[Path] = set()
         while self.unspooled:
             method, args, kwargs = self.unspooled[0]
             try:
                 getattr(self._current, method)(self._mapped(args[0]), *args[1:], **kwargs)
             except (sqlite3.DatabaseError, OSError, ConfigError) as exc:
-                if not self._move_on(exc):
+                failed.add(self._current.path)
+                if len(failed) > 3 or not self._move_on(exc, avoid=failed):
+                    self._stuck_since = time.monotonic()
                     return False
                 continue
             self.unspooled.pop(0)
@@ -438,16 +442,22 @@ class SafeSpool:
     def _write(self, method: str, sender_id: int, args: tuple, kwargs: dict) -> int:
         if self.unspooled and not self.write_unspooled():
             return self._keep(method, (sender_id, *args), kwargs, None)
-        while True:
+        failed: set[Path] = set()
+        last: Optional[BaseException] = None
+        for _ in range(4):  # the spool, salvaged once, and two fallbacks: never round in circles
             try:
                 return int(getattr(self._current, method)(self._mapped(sender_id), *args, **kwargs))
             except (sqlite3.DatabaseError, OSError) as exc:
                 if trouble(exc) is None:
                     raise
-                if not self._move_on(exc):
-                    return self._keep(method, (sender_id, *args), kwargs, exc)
+                last = exc
+                failed.add(self._current.path)
+                if not self._move_on(exc, avoid=failed):
+                    break
+        self._stuck_since = time.monotonic()
+        return self._keep(method, (sender_id, *args), kwargs, last)
 
-    def _move_on(self, exc: BaseException) -> bool:
+    def _move_on(self, exc: BaseException, avoid: frozenset[Path] | set[Path] = frozenset()) -> bool:
         """Open the spool that can take writes now and save the senders there; False when there is none.
 
         After a round where none could, the next is tried only ``RETRY_SPOOLS_AFTER`` seconds later:
@@ -458,7 +468,7 @@ class SafeSpool:
         self._stuck_since = None
         failed = self._current
         try:
-            spool = open_elsewhere(self._tool, failed.path, exc, self._open_at)
+            spool = open_elsewhere(self._tool, failed.path, exc, self._open_at, avoid=avoid)
         except (sqlite3.DatabaseError, OSError, ConfigError) as again:
             log.error("no spool can take messages (%s: %s; then %s)", failed.path, _short(exc), _short(again))
             self._stuck_since = time.monotonic()
