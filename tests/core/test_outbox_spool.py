@@ -225,3 +225,9 @@ def test_rows_of_a_bot_whose_server_is_gone_never_hold_up_another_bots_rows_to_t
     spool.hold_sender(gone, 3600, failed=True)
     spool.append(alive, Message.to_stream("ci", "build", "to the server of today").checked())
     assert [r.message.content for r in spool.claim("w", lease=30)] == ["to the server of today"]
+
+
+def test_a_process_outbox_keeps_what_no_spool_takes_in_memory_and_a_hook_does_not():
+    from wyzepal_notifier.outbox import HandOverOutbox, ProcessOutbox
+
+    assert ProcessOutbox.keeps_in_memory and not HandOverOutbox.keeps_in_memory

@@ -10,7 +10,7 @@ from tracrig import BOT_EMAIL, BOT_KEY
 
 
 def delivery_processes(spool: Path) -> list[tuple[int, list[str]]]:
-    """(pid, argv) of every ``wyzepal_trac.deliver`` process of ``spool``."""
+    """(pid, argv) of every delivery process (the library's worker) of ``spool``."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -19,7 +19,7 @@ def delivery_processes(spool: Path) -> list[tuple[int, list[str]]]:
             argv = (entry / "cmdline").read_bytes().decode().split("\0")
         except OSError:
             continue
-        if "wyzepal_trac.deliver" in argv and str(spool) in argv:
+        if "wyzepal_notifier.outbox.worker" in argv and str(spool) in argv:
             found.append((int(entry.name), argv))
     return found
 
@@ -55,7 +55,7 @@ def test_the_delivery_process_leaves_when_trac_is_gone(tmp_path, fresh_chat):
     spool.append(sender, Message.to_stream("trac", "t", "from the delivery process").checked())
     spool.close()
     trac = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])  # stands for tracd
-    worker = subprocess.Popen([sys.executable, "-m", "wyzepal_trac.deliver", "--outbox", str(spool_path),
+    worker = subprocess.Popen([sys.executable, "-m", "wyzepal_notifier.outbox.worker", "--outbox", str(spool_path),
                                "--parent", str(trac.pid), "--linger", "600"])
     try:
         [message] = fresh_chat.wait_for_messages(1, timeout=15)
@@ -85,8 +85,8 @@ def test_with_the_server_unreachable_and_trac_gone_it_leaves_the_messages_in_the
     spool.close()
     trac = subprocess.Popen([sys.executable, "-c", "pass"])
     trac.wait()
-    worker = subprocess.Popen([sys.executable, "-m", "wyzepal_trac.deliver", "--outbox", str(spool_path),
-                               "--parent", str(trac.pid), "--round", "1"])
+    worker = subprocess.Popen([sys.executable, "-m", "wyzepal_notifier.outbox.worker", "--outbox", str(spool_path),
+                               "--parent", str(trac.pid), "--linger", "600", "--give-up-after", "1"])
     try:
         assert worker.wait(30) == 0
     finally:

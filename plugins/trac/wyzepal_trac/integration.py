@@ -51,17 +51,20 @@ class TracIntegration(Integration):
     def outbox(self) -> Any:
         """The environment's spool (``OUTBOX_PATH`` overrides it); the old shared one drained beside it."""
         if self._outbox is None and self.env_path is not None:
-            from .delivery import ProcessOutbox
-
-            self._outbox = ProcessOutbox(self)
+            self._outbox = self._process_outbox()
             self._outbox.status()  # opens the spool: its path is the one in use (or the fallback)
             if self.settings.get("OUTBOX_PATH") == str(spools.env_spool(self.env_path)):  # not set by the file
                 self.shared_spool = spools.drain_shared_spool(self._outbox.path, self.settings.path,
-                                                              self.settings.credentials,
-                                                              lambda path: ProcessOutbox(self, path))
+                                                              self.settings.credentials, self._process_outbox)
             if self._outbox.status().pending:
                 self._outbox.ensure_worker()  # left by an earlier run
         return super().outbox
+
+    def _process_outbox(self, path: Any = None) -> Any:
+        """Trac only appends; a delivery process of the environment's own sends (why: ``outbox.process``)."""
+        from wyzepal_notifier.outbox import ProcessOutbox
+
+        return ProcessOutbox(self.integration_id, self.settings, self.user_agent_name(), self.version, path=path)
 
     def announce(self, event: Mapping[str, Any]) -> int:
         """Queue one message per matching configuration (a direct message per recipient); never raises."""

@@ -11,7 +11,8 @@ The public contract plugins code against (:class:`DeliveryOutbox`)::
     outbox.close(timeout)      # flush then stop the worker; the rest stays spooled
     outbox.status()            # counts by state, oldest pending, last error
 
-Script hooks use :class:`HandOverOutbox` (append now, a detached worker delivers),
+Script hooks use :class:`HandOverOutbox` (append now, a detached worker delivers), hosts
+that must stay light :class:`ProcessOutbox` (append now, a lingering process of their own delivers),
 shell scripts :func:`enqueue_detached` (``wyzepal-integrations send --outbox``),
 and people use ``wyzepal-integrations outbox flush|status|retry``.
 """
@@ -27,7 +28,8 @@ _EXPORTS = {
     "Courier": ".courier", "enqueue_detached": ".detached", "hand_over": ".detached",
     "start_worker": ".detached", "DrainReport": ".drain", "drain": ".drain", "HandleInUse": ".handles",
     "HandleState": ".handles", "Locate": ".handles", "Refusal": ".handles", "HandOverOutbox": ".handover",
-    "default_outbox_path": ".paths", "PrintingOutbox": ".printing", "SharedOutbox": ".shared",
+    "default_outbox_path": ".paths", "PrintingOutbox": ".printing", "ProcessOutbox": ".process",
+    "SharedOutbox": ".shared",
     "RedisStore": ".redis_store", "Spool": ".spool", "SpoolStatus": ".spool",
 }
 
@@ -51,11 +53,12 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from .handover import HandOverOutbox
     from .paths import default_outbox_path
     from .printing import PrintingOutbox
+    from .process import ProcessOutbox
     from .redis_store import RedisStore
     from .shared import SharedOutbox
     from .spool import Spool, SpoolStatus
 
 __all__ = ["Courier", "DeliveryOutbox", "DrainReport", "HandOverOutbox", "HandleInUse", "HandleOperations",
-           "HandleState", "Locate", "Outbox", "PrintingOutbox", "RedisStore", "Refusal", "SharedOutbox", "Spool",
-           "SpoolStatus",
-           "default_outbox_path", "drain", "enqueue_detached", "hand_over", "start_worker"]
+           "HandleState", "Locate", "Outbox", "PrintingOutbox", "ProcessOutbox", "RedisStore", "Refusal",
+           "SharedOutbox", "Spool", "SpoolStatus", "default_outbox_path", "drain", "enqueue_detached", "hand_over",
+           "start_worker"]

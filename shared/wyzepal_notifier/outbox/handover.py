@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, ClassVar, Optional
 
 from ..config import Settings
 from ..message import Message
@@ -31,6 +31,10 @@ log = logging.getLogger("wyzepal_notifier.outbox")
 
 class HandOverOutbox(HandleOperations):
     """``put`` and the operations append to the spool; ``close`` starts a detached worker if anything waits."""
+
+    #: Whether a message no spool takes (disk full everywhere) is kept in memory to write later: only in a
+    #: host that goes on running; a hook about to exit says it lost instead.
+    keeps_in_memory: ClassVar[bool] = False
 
     def __init__(self, tool: str, settings: Settings, client_name: str, client_version: str,
                  start: Callable[..., Any] = start_worker, handle_ttl: float = DEFAULT_HANDLE_TTL) -> None:
@@ -97,9 +101,10 @@ class HandOverOutbox(HandleOperations):
 
     def _open(self) -> SafeSpool:
         if self._spool is None:
-            # A hook is about to exit: what no spool takes is said lost, never kept in memory.
+            # A hook is about to exit: what no spool takes is said lost, never kept in memory
+            # (a long-running host's kind says otherwise: ``keeps_in_memory``).
             self._spool = SafeSpool(self.tool, open_with_fallback(self.tool, self.path, Spool), Spool,
-                                    on_switch=self._moved)
+                                    on_switch=self._moved, keep_in_memory=self.keeps_in_memory)
             self.path = self._spool.path
             self._sender = self._spool.save_sender(self.settings.credentials, self.client_name, self.client_version,
                                                    alert_settings(self.settings))

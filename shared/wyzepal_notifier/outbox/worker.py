@@ -7,6 +7,11 @@ go of the lock and looks once more, so a message queued while it was finishing
 is not stranded. When the server stays unreachable the worker gives up after
 ``--give-up-after`` seconds without progress; the messages wait in the spool
 for the next worker or ``wyzepal-integrations outbox flush``.
+
+A long-running host's own delivery process (:class:`~wyzepal_notifier.outbox.ProcessOutbox`)
+adds ``--linger SECONDS`` (stay that long for new messages once the spool is
+empty) and ``--parent PID`` (leave once that process is gone; with the server
+unreachable the messages then wait for the host's next start).
 """
 from __future__ import annotations
 
@@ -17,14 +22,17 @@ import os
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Iterator, Optional, Sequence
 
-from .drain import drain
+from .drain import DrainReport, drain
 from .salvage import open_salvaged
 from .spool import Spool
 
 DEFAULT_GIVE_UP_AFTER = 300.0
+#: How often a lingering worker looks for new messages.
+LINGER_POLL = 0.2
 log = logging.getLogger("wyzepal_notifier.outbox")
 
 
@@ -52,7 +60,8 @@ def worker_lock(spool_path: Path) -> Iterator[bool]:
 
 
 def run(spool_path: Path, *, give_up_after: float = DEFAULT_GIVE_UP_AFTER,
-        stop: Optional[threading.Event] = None, **courier_options: object) -> int:
+        stop: Optional[threading.Event] = None, linger: float = 0.0, parent: int = 0,
+        **courier_options: object) -> int:
     """Deliver while holding the lock; look again after letting go. Returns rows delivered."""
     stop = stop or threading.Event()
     delivered = 0
@@ -62,13 +71,42 @@ def run(spool_path: Path, *, give_up_after: float = DEFAULT_GIVE_UP_AFTER,
                 return delivered
             spool = _opened(spool_path)
             try:
-                report = drain(spool, stop=stop, give_up_after=give_up_after, **courier_options)
+                while True:
+                    report = drain(spool, stop=stop, give_up_after=give_up_after, **courier_options)
+                    delivered += report.delivered
+                    if not linger or not _more_to_come(spool, spool_path, report, linger, parent, stop):
+                        break
             finally:
                 spool.close()
-        delivered += report.delivered
-        if report.stopped_by != "empty" or not _has_pending(spool_path):
+        if report.stopped_by != "empty" or not _has_pending(spool_path) or not alive(parent):
             return delivered
     return delivered
+
+
+def _more_to_come(spool: Spool, spool_path: Path, report: DrainReport, linger: float, parent: int,
+                  stop: threading.Event) -> bool:
+    """A lingering worker: True when there is more to deliver and the host it serves still runs."""
+    if report.stopped_by == "no progress":
+        return alive(parent)  # the server is down: keep trying for a host that is there, else leave it waiting
+    deadline = time.monotonic() + linger
+    while time.monotonic() < deadline and not stop.is_set() and alive(parent) and spool_path.exists():
+        if spool.pending_count():
+            return True
+        stop.wait(LINGER_POLL)
+    return False
+
+
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (0: nobody to watch, so yes)."""
+    if pid <= 0:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _opened(spool_path: Path) -> Spool:
@@ -90,6 +128,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--outbox", required=True, metavar="PATH", help="the spool file")
     parser.add_argument("--give-up-after", type=float, default=DEFAULT_GIVE_UP_AFTER, metavar="SECONDS",
                         help="leave when nothing could be delivered for this long (default %(default)s)")
+    parser.add_argument("--linger", type=float, default=0.0, metavar="SECONDS",
+                        help="stay this long for new messages once the spool is empty (default %(default)s)")
+    parser.add_argument("--parent", type=int, default=0, metavar="PID",
+                        help="leave once this process (the host it delivers for) is gone")
     parser.add_argument("--lease", type=float, default=None, metavar="SECONDS", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -98,7 +140,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         signal.signal(signum, lambda *_: stop.set())
     options = {"lease": args.lease} if args.lease else {}
     try:
-        run(Path(args.outbox), give_up_after=args.give_up_after, stop=stop, **options)
+        run(Path(args.outbox), give_up_after=args.give_up_after, stop=stop, linger=args.linger,
+            parent=args.parent, **options)
     except Exception as exc:
         log.error("outbox worker for %s stopped: %s", args.outbox, exc)
         return 1

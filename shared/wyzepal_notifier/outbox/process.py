@@ -1,27 +1,38 @@
-"""The outbox of a Trac environment: append in the request, deliver from a process of its own.
+"""The outbox of a long-running host that must stay light: append in the host, deliver from a process of its own.
 
-Why not the library's in-process ``Outbox`` thread: Trac runs a full
-``gc.collect()`` after every request (``trac.web.main.dispatch_request``), and
-profiling tracd showed three quarters of a ticket save in it, its time growing
-with every object in the process. A delivery thread brings the HTTP stack
-(``requests``, ``urllib3``: about 8 % more objects than Trac's own) and its
-sessions and threads into tracd, so every request of every user paid for it.
-Here tracd only appends to the spool (what the library's ``HandOverOutbox`` does
-for hooks); ``python -m wyzepal_trac.deliver`` delivers, started when nobody
-holds the spool's worker lock, and stays while messages keep coming.
+The threaded :class:`~wyzepal_notifier.outbox.Outbox` brings the HTTP stack
+(``requests``, ``urllib3``), its sessions and a thread into the host. Some
+hosts pay for every object they hold: Trac runs a full ``gc.collect()`` after
+every request, and profiling showed three quarters of a ticket save in it.
+Here the host only appends to the spool, as hooks do
+(:class:`~wyzepal_notifier.outbox.HandOverOutbox`); the library's worker
+(``python -m wyzepal_notifier.outbox.worker --linger ... --parent PID``) is
+started, off the caller's thread, when nobody holds the spool's worker lock,
+stays while messages keep coming, and leaves a while after the last one, or
+once the host is gone.
 """
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 from typing import Any, Optional
 
-from wyzepal_notifier.outbox import HandOverOutbox
+from ..config import Settings
+from .detached import start_worker
+from .handover import HandOverOutbox
+from .spool import SpoolStatus
 
+log = logging.getLogger("wyzepal_notifier.outbox")
+
+#: Seconds the delivery process waits for new messages once the spool is empty.
+DEFAULT_LINGER = 600.0
+#: With the server unreachable, how long a round of delivery tries before the process looks whether
+#: its host is still there.
+ROUND = 60.0
 #: Seconds between two starts of a delivery process by one outbox (a start that failed is not retried at once).
 RESPAWN_AFTER = 1.0
 #: How often ``flush`` looks at the spool.
@@ -31,13 +42,17 @@ _INHERITED: list[Any] = []
 
 
 class ProcessOutbox(HandOverOutbox):
-    """``put`` and the handle operations append to the spool; a delivery process of its own sends them."""
+    """``put`` and the handle operations append to the spool; a delivery process of the host's own sends them."""
 
-    def __init__(self, integration: Any, path: Optional[Path] = None) -> None:
-        super().__init__(integration.integration_id, integration.settings, integration.user_agent_name(),
-                         integration.version)
+    keeps_in_memory = True  # the host goes on running: what no spool takes now is written when one does
+
+    def __init__(self, tool: str, settings: Settings, client_name: str, client_version: str, *,
+                 path: Optional[Path] = None, linger: float = DEFAULT_LINGER, round_seconds: float = ROUND) -> None:
+        super().__init__(tool, settings, client_name, client_version)
         if path is not None:
             self.path = Path(path)
+        self.linger = linger
+        self.round_seconds = round_seconds
         self._worker: Optional[subprocess.Popen] = None
         self._started_at = 0.0
         self._lock = threading.Lock()
@@ -60,34 +75,27 @@ class ProcessOutbox(HandOverOutbox):
         self.ensure_worker()
 
     def ensure_worker(self) -> None:
-        """Start a delivery process, off the request's thread, when none delivers this spool."""
+        """Start a delivery process, off the caller's thread, when none delivers this spool."""
         if self._worker_running():
             return
         with self._lock:
             if time.monotonic() - self._started_at < RESPAWN_AFTER:
                 return
             self._started_at = time.monotonic()
-        threading.Thread(target=self._start_worker, name="wyzepal-trac-start", daemon=True).start()
+        threading.Thread(target=self._start_worker, name="wyzepal-outbox-start", daemon=True).start()
 
     def _worker_running(self) -> bool:
         if self._worker is not None and self._pid == os.getpid() and self._worker.poll() is None:
             return True
-        return _lock_taken(self.path)
+        return lock_taken(self.path)
 
     def _start_worker(self) -> None:
-        command = [sys.executable or "python3", "-m", "wyzepal_trac.deliver", "--outbox", str(self.path),
-                   "--parent", str(os.getpid())]
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(entry for entry in sys.path if entry))
         try:
-            self._worker = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                            stderr=subprocess.DEVNULL, close_fds=True, start_new_session=True,
-                                            env=env, cwd=str(self.path.parent))
+            self._worker = start_worker(self.path, "--linger", str(self.linger), "--parent", str(os.getpid()),
+                                        "--give-up-after", str(self.round_seconds))
         except OSError as exc:
-            import logging
-
-            logging.getLogger("wyzepal_notifier.trac").error(
-                "could not start the delivery process (%s); messages wait in %s for the next try or "
-                "'wyzepal-integrations outbox flush --outbox %s'", exc, self.path, self.path)
+            log.error("could not start the delivery process (%s); messages wait in %s for the next try or "
+                      "'wyzepal-integrations outbox flush --outbox %s'", exc, self.path, self.path)
 
     def flush(self, timeout: Optional[float] = None) -> bool:
         """Wait until nothing is pending (True) or ``timeout`` runs out (False)."""
@@ -100,7 +108,7 @@ class ProcessOutbox(HandOverOutbox):
             time.sleep(FLUSH_POLL)
         return True
 
-    def status(self) -> Any:
+    def status(self) -> SpoolStatus:
         return self._open().status()
 
     def close(self, timeout: Optional[float] = None, **_: Any) -> None:
@@ -120,8 +128,8 @@ class ProcessOutbox(HandOverOutbox):
             self._spool = None
 
 
-def _lock_taken(spool_path: Path) -> bool:
-    """Whether some process holds the spool's worker lock (the library's lock file beside the spool)."""
+def lock_taken(spool_path: Path) -> bool:
+    """Whether some process holds the spool's worker lock (the lock file beside the spool)."""
     try:
         import fcntl
     except ImportError:  # no flock: leases alone keep workers apart; start one
