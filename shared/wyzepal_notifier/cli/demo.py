@@ -110,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"Or watch them arrive in a browser on this machine (no key needed): {server.site}/")
             for user in seed.users:
                 print(f"Your plugin config's bot {user.email} is here too: set WYZEPAL_SITE = '{server.site}' in it.")
-            print(f"\nkeeping {server.site} up; Ctrl-C to stop")
+            print(f"\nkeeping {server.site} up; Ctrl-C to stop", flush=True)  # a pipe must see it now
             _wait_forever()
         return EXIT_OK if len(arrived) == queued else EXIT_UNDELIVERED
 
