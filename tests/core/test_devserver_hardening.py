@@ -9,6 +9,7 @@ import io
 import json
 import os
 import re
+import select
 import signal
 import socket
 import subprocess
@@ -270,6 +271,9 @@ def _demo(*argv, until="keeping", state=None):
     lines = []
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
+        ready, _, _ = select.select([process.stdout], [], [], max(0.0, deadline - time.monotonic()))
+        if not ready:  # nothing printed (or not flushed) in time: fail, never hang
+            break
         line = process.stdout.readline()
         if not line:
             break
