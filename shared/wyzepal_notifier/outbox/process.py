@@ -13,6 +13,7 @@ once the host is gone.
 """
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import subprocess
@@ -57,6 +58,16 @@ class ProcessOutbox(HandOverOutbox):
         self._started_at = 0.0
         self._lock = threading.Lock()
         self._pid = os.getpid()
+        atexit.register(self._at_exit)
+
+    def _at_exit(self) -> None:
+        """A host that exits (a script saving one ticket) leaves its waiting messages to a worker, never behind."""
+        if os.getpid() != self._pid:
+            return
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown: never turn an exit into a traceback
+            log.debug("process outbox close at exit failed", exc_info=True)
 
     def _open(self) -> Any:
         """A forked child (a pre-forking server) opens its own connection; its parent's worker is not its own."""
@@ -112,20 +123,19 @@ class ProcessOutbox(HandOverOutbox):
         return self._open().status()
 
     def close(self, timeout: Optional[float] = None, **_: Any) -> None:
-        """Deliver for at most ``timeout`` seconds, then stop the process this outbox started (a new one
-        starts at the next put); what is undelivered stays in the spool."""
+        """Deliver for at most ``timeout`` seconds, stop the lingering process this outbox started, and leave
+        what still waits to a detached worker that delivers it and exits (the host may be about to exit too:
+        a script that saved a ticket through Trac's API, a tracd shutting down)."""
         if timeout:
             self.flush(timeout)
         worker, self._worker = self._worker, None
         if worker is not None and worker.poll() is None:
-            worker.terminate()
+            worker.terminate()  # it finishes the message in hand and lets go of the spool
             try:
                 worker.wait(5)
             except subprocess.TimeoutExpired:
                 worker.kill()
-        if self._spool is not None:
-            self._spool.close()
-            self._spool = None
+        super().close()
 
 
 def lock_taken(spool_path: Path) -> bool:
