@@ -4,24 +4,10 @@ from __future__ import annotations
 import collections
 import time
 
-import pytest
+from outbox_kit import BOT, FAST, KEY, make_outbox
 from wyzepal_notifier import Client, Credentials, Integration, Message, RetryPolicy
 from wyzepal_notifier.outbox import Outbox, Spool
 from wyzepal_notifier.outbox.courier import DEFAULT_CONCURRENCY
-
-BOT, KEY = "bot@example.com", "x" * 32
-#: Short waits so outages of a second are ridden out quickly.
-FAST = {"backoff": RetryPolicy(base=0.05, cap=0.3), "call_retry": RetryPolicy(budget=0.5, base=0.05, cap=0.1)}
-
-
-@pytest.fixture
-def spool_path(tmp_path):
-    return tmp_path / "outbox.sqlite3"
-
-
-def make_outbox(server, path, **options):
-    options.setdefault("courier_options", FAST)
-    return Outbox(path, Credentials(server.site, BOT, KEY), client_name="OutboxTest", **options)
 
 
 def queue_topics(outbox, topics, per_topic, stream="general"):

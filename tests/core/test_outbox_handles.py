@@ -7,24 +7,16 @@ import textwrap
 import time
 
 import pytest
+from outbox_kit import BOT, FAST, KEY, make_outbox
 from wyzepal_notifier import Credentials, Message, RetryPolicy
 from wyzepal_notifier.outbox import HandleInUse, Locate, Outbox, PrintingOutbox, Spool
 from wyzepal_notifier.outbox.handles import RESOLVED_PREFIX
 
-BOT, KEY = "bot@example.com", "x" * 32
-#: Short waits so outages of a second are ridden out quickly.
-FAST = {"backoff": RetryPolicy(base=0.05, cap=0.3), "call_retry": RetryPolicy(budget=0.5, base=0.05, cap=0.1)}
 CHECK = RESOLVED_PREFIX
 
 
-def make_outbox(server, path, **options):
-    options.setdefault("courier_options", FAST)
-    return Outbox(path, Credentials(server.site, BOT, KEY), client_name="HandleTest", **options)
 
 
-@pytest.fixture
-def spool_path(tmp_path):
-    return tmp_path / "outbox.sqlite3"
 
 
 def only_message(server, stream="general"):

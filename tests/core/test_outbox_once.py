@@ -10,21 +10,9 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-from wyzepal_notifier import Credentials, Message, RetryPolicy
-from wyzepal_notifier.outbox import Outbox, Spool
-
-BOT, KEY = "bot@example.com", "x" * 32
-FAST = {"backoff": RetryPolicy(base=0.05, cap=0.3), "call_retry": RetryPolicy(budget=0.5, base=0.05, cap=0.1)}
-
-
-@pytest.fixture
-def spool_path(tmp_path):
-    return tmp_path / "outbox.sqlite3"
-
-
-def make_outbox(server, path, **options):
-    return Outbox(path, Credentials(server.site, BOT, KEY), courier_options={**FAST, **options})
+from outbox_kit import BOT, KEY, make_outbox
+from wyzepal_notifier import Credentials, Message
+from wyzepal_notifier.outbox import Spool
 
 
 def contents(server, stream="general"):
