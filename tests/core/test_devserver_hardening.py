@@ -260,27 +260,25 @@ def test_the_banner_says_how_to_read_what_arrived(started):
 
 
 def _demo(*argv, until="keeping", state=None):
+    """Start ``demo`` and read its output up to the line holding ``until`` (at most 60 s: never hang on it)."""
     env = dict(os.environ, XDG_STATE_HOME=str(state)) if state else None  # a fresh outbox of its own
     process = subprocess.Popen(
         [sys.executable, "-m", "wyzepal_notifier", "demo", *argv],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        text=True,
     )
-    lines = []
+    output = b""
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    while until.encode() not in output and time.monotonic() < deadline:
         ready, _, _ = select.select([process.stdout], [], [], max(0.0, deadline - time.monotonic()))
-        if not ready:  # nothing printed (or not flushed) in time: fail, never hang
+        if not ready:
             break
-        line = process.stdout.readline()
-        if not line:
+        chunk = os.read(process.stdout.fileno(), 65536)
+        if not chunk:
             break
-        lines.append(line)
-        if until in line:
-            break
-    return process, "".join(lines)
+        output += chunk
+    return process, output.decode(errors="replace")
 
 
 def test_demo_keep_hint_names_the_running_servers_key_and_port_and_it_works(tmp_path):
