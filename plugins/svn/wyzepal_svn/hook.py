@@ -120,10 +120,7 @@ class SvnPostCommit(SvnHook):
                     except WyzePalError as exc:
                         self.log.error("message to %s not queued: %s", message.stream, exc)
         finally:
-            try:
-                integration.close()
-            except Exception:  # what was queued stays in the spool
-                self.log.exception("the outbox could not be closed cleanly")
+            self.close_outbox(integration)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -76,10 +76,7 @@ class SvnPostRevpropChange(SvnHook):
                     except WyzePalError as exc:
                         self.log.error("the edit of r%s's message was not queued: %s", event["revision"], exc)
         finally:
-            try:
-                integration.close()
-            except Exception:  # what was queued stays in the spool
-                self.log.exception("the outbox could not be closed cleanly")
+            self.close_outbox(integration)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -134,10 +134,14 @@ class ScriptHook:
                 queued = integration.notify(event, render)
                 self.log.info("%s: %d message(s) queued", event.get("type", "event"), queued)
         finally:
-            try:
-                integration.close()
-            except Exception:  # what was queued stays in the spool
-                self.log.exception("the outbox could not be closed cleanly")
+            self.close_outbox(integration)
+
+    def close_outbox(self, integration: Integration) -> None:
+        """Hand what was queued to the detached worker; a failure to close loses nothing (it stays spooled)."""
+        try:
+            integration.close()
+        except Exception:  # what was queued stays in the spool
+            self.log.exception("the outbox could not be closed cleanly")
 
     def _show_warning(self, message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
         """A config warning (readable API key, unknown setting) as one plain line."""
