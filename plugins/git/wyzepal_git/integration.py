@@ -10,11 +10,7 @@ from typing import Optional
 from wyzepal_notifier import Field, Integration
 from wyzepal_notifier.message import MAX_CONTENT_LENGTH
 from wyzepal_notifier.scripthook import cap_field, destination_field, template_field
-
-
-def _globs(value: list) -> Optional[str]:
-    bad = [item for item in value if not isinstance(item, str) or not item.strip()]
-    return f"has {bad[0]!r}, which is not a path pattern" if bad else None
+from wyzepal_notifier.scripthook.paths import path_fields
 
 
 def _message_length(value: int) -> Optional[str]:
@@ -44,10 +40,7 @@ class GitIntegration(Integration):
         Field("EXCLUDE_MERGES", bool, default=False, help="True leaves merge commits out of lists and counts"),
         Field("TAG_SHORTLOG", bool, default=True,
               help="an annotated tag lists the commits since the previous annotated tag on its line"),
-        Field("PATHS", list, default=None, check=_globs, expects="a list of path globs, e.g. ['src/*', 'docs']",
-              help="only commits touching these paths are shown (and counted)"),
-        Field("EXCLUDE_PATHS", list, default=None, check=_globs, expects="a list of path globs, e.g. ['secret']",
-              help="commits touching only these paths are neither shown nor counted; diffstats leave them out"),
+        *path_fields("commits"),
         Field("MAX_MESSAGE_LENGTH", int, default=MAX_CONTENT_LENGTH, check=_message_length,
               help="a push's notices for one channel and topic are one message, in numbered parts past this"),
         Field("REPOSITORY_NAME", str, help="the name in messages; default: the repository's folder name"),
