@@ -1,9 +1,11 @@
-"""Typed settings: declared once with type, default, choices and help (as Trac's Options)."""
+"""Typed settings: declared once with type, default, choices and help (as Trac's Options).
+
+No dataclasses here: every hook run imports this module (see ``config.credentials``).
+"""
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
+from typing import Any, Callable, Iterable, Mapping, NamedTuple, Optional, Sequence
 
 from ..errors import ConfigError, describe_exception
 
@@ -21,8 +23,7 @@ class UnknownSettingWarning(UserWarning):
     """A config file names a key no field declares (often a typo)."""
 
 
-@dataclass(frozen=True)
-class Field:
+class Field(NamedTuple):
     """One setting: what a config file may say, and what happens when it says nothing."""
 
     name: str
@@ -87,14 +88,18 @@ class Field:
         return ConfigError(problem, path=path, key=self.name, expected=self.expected(), fix=fix)
 
 
-@dataclass
 class Schema:
     """A set of fields; validates a config file's values as a whole."""
 
-    fields: list[Field] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
+    def __init__(self, fields: Iterable[Field] = ()) -> None:
+        self.fields: list[Field] = list(fields)
         self._by_name = {f.name: f for f in self.fields}
+
+    def __repr__(self) -> str:
+        return f"Schema({self.fields!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Schema) and other.fields == self.fields
 
     def extended(self, more: Iterable[Field]) -> Schema:
         merged = dict(self._by_name)

@@ -15,15 +15,13 @@ from __future__ import annotations
 
 import logging
 import re
-import socket
 import time
-from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, NamedTuple, Optional
 
 from ..errors import ConfigError
 from ..formatting import inline_code, plain
 from ..message import Message
-from .spool import Spool
+from .spool import Spool, host_name
 
 log = logging.getLogger("wyzepal_notifier.outbox")
 
@@ -38,8 +36,7 @@ _KEY_OR_SERVER = re.compile(r"api key|unauthori[sz]ed|deactivated|could not be r
                             re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class AlertTarget:
+class AlertTarget(NamedTuple):
     """Where alerts go: a channel and topic, or a person (direct message)."""
 
     stream: Optional[str] = None
@@ -84,8 +81,7 @@ def alert_settings(settings: Any) -> Optional[dict[str, Any]]:
     return {"to": parsed.to_dict(), "backlog_after": float(backlog)}
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """Something about a sender's messages people should hear of."""
 
     name: str  # "dead" or "backlog"
@@ -132,7 +128,7 @@ class Alerter:
 
     def problems(self, sender_id: int, settings: Optional[dict[str, Any]]) -> list[Problem]:
         health = self.spool.health(sender_id)
-        where = f"{socket.gethostname()}: {self.spool.path}"
+        where = f"{host_name()}: {self.spool.path}"
         found = []
         if health["dead"]:
             reason = str(health["last_dead_reason"] or "")

@@ -16,8 +16,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from dataclasses import asdict, dataclass, field, replace
-from typing import Any, Optional, Protocol
+from typing import Any, NamedTuple, Optional, Protocol, Sequence
 
 from ..errors import WyzePalError
 
@@ -40,8 +39,8 @@ class HandleInUse(WyzePalError):
     """``put`` with a handle that already names a message (raised at once, nothing queued)."""
 
 
-@dataclass(frozen=True)
-class Locate:
+# NamedTuples, not dataclasses: a hook imports this at every run (see ``config.credentials``).
+class Locate(NamedTuple):
     """Where a handle's message is, for a spool that does not know the handle.
 
     ``text`` is something distinctive the message carries (a build URL, a
@@ -54,7 +53,7 @@ class Locate:
     text: str
 
     def to_dict(self) -> dict[str, str]:
-        return asdict(self)
+        return self._asdict()
 
     @classmethod
     def from_dict(cls, data: Optional[dict[str, Any]]) -> Optional[Locate]:
@@ -63,8 +62,7 @@ class Locate:
         return cls(stream=str(data["stream"]), topic=str(data["topic"]), text=str(data["text"]))
 
 
-@dataclass(frozen=True)
-class Refusal:
+class Refusal(NamedTuple):
     """An operation the server (or its rules) did not allow, kept so people can see why."""
 
     operation: str
@@ -72,8 +70,7 @@ class Refusal:
     at: float
 
 
-@dataclass(frozen=True)
-class HandleState:
+class HandleState(NamedTuple):
     """What the spool knows of a handle: the message it names and where that message is now."""
 
     handle: str
@@ -83,7 +80,7 @@ class HandleState:
     to: tuple[str, ...] = ()
     sent_at: Optional[float] = None
     expires: float = 0.0
-    refusals: list[Refusal] = field(default_factory=list)
+    refusals: Sequence[Refusal] = ()
 
     @property
     def delivered(self) -> bool:
@@ -162,19 +159,19 @@ class MemoryHandles:
                          state.stream == stream and state.topic == old_topic
                          and (state.message_id or 0) >= (from_message_id or 0))
                 if moved:
-                    self._states[name] = replace(state, topic=new_topic)
+                    self._states[name] = state._replace(topic=new_topic)
 
     def set_handle_topic(self, handle: str, topic: str) -> None:
         with self._lock:
             if handle in self._states:
-                self._states[handle] = replace(self._states[handle], topic=topic)
+                self._states[handle] = self._states[handle]._replace(topic=topic)
 
     def refuse(self, handle: str, operation: str, reason: str) -> None:
         with self._lock:
             state = self._states.get(handle)
             if state is not None:
                 refusals = [*state.refusals, Refusal(operation, reason, time.time())][-20:]
-                self._states[handle] = replace(state, refusals=refusals)
+                self._states[handle] = state._replace(refusals=refusals)
 
     def forget(self, handle: str) -> None:
         with self._lock:

@@ -21,9 +21,8 @@ import logging
 import os
 import sqlite3
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Iterator, NamedTuple, Optional
 
 from ..errors import ConfigError
 
@@ -58,8 +57,7 @@ def trouble(exc: BaseException) -> Optional[str]:
     return None
 
 
-@dataclass(frozen=True)
-class Salvaged:
+class Salvaged(NamedTuple):
     """What ``salvage`` did: where the damaged file went, how many rows of each table were kept."""
 
     path: Path

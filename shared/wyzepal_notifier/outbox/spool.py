@@ -23,14 +23,12 @@ import contextlib
 import json
 import logging
 import os
-import socket
 import sqlite3
 import threading
 import time
-import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Optional, Sequence
+from types import MappingProxyType
+from typing import Any, Iterator, Mapping, NamedTuple, Optional, Sequence
 
 from ..config.credentials import Credentials
 from ..errors import ConfigError
@@ -122,8 +120,13 @@ CREATE TABLE IF NOT EXISTS sent (message_id INTEGER NOT NULL, sender_id INTEGER 
 _MIGRATIONS = {1: _SCHEMA, 2: _SCHEMA_2, 3: _SCHEMA_3, 4: _SCHEMA_4}
 
 
-@dataclass(frozen=True)
-class Sender:
+#: The arguments of a row that has none (immutable: a default is shared by every row).
+NO_ARGS: Mapping[str, Any] = MappingProxyType({})
+
+
+# The records below are NamedTuples, not dataclasses: a hook imports this module at every
+# run, and ``dataclasses`` would cost it about 20 ms (see ``config.credentials``).
+class Sender(NamedTuple):
     """Who sends a spooled message; the key stays out of repr."""
 
     id: int
@@ -132,8 +135,7 @@ class Sender:
     client_version: str
 
 
-@dataclass(frozen=True)
-class SpooledMessage:
+class SpooledMessage(NamedTuple):
     """A claimed row on its way to the server: a post, or an operation on a handle's message.
 
     ``message`` is the post (None for operations); ``args`` the operation's
@@ -147,13 +149,12 @@ class SpooledMessage:
     attempts: int
     kind: str = POST
     handle: Optional[str] = None
-    args: dict[str, Any] = field(default_factory=dict)
+    args: Mapping[str, Any] = NO_ARGS
     #: What earlier tries of a post sent (``local_ids``, ``queue_id``, ``since``): empty when never tried.
-    attempt: dict[str, Any] = field(default_factory=dict)
+    attempt: Mapping[str, Any] = NO_ARGS
 
 
-@dataclass(frozen=True)
-class SpoolStatus:
+class SpoolStatus(NamedTuple):
     """What ``outbox status`` shows: counts by state, the oldest pending, the last error."""
 
     path: str
@@ -173,17 +174,31 @@ class SpoolStatus:
     rate_limited_last_hour: int = 0
     refused_last_hour: int = 0
     #: Operations on handles the server did not allow, newest first: handle, operation, reason, at.
-    refusals: list[dict[str, Any]] = field(default_factory=list)
+    refusals: Sequence[dict[str, Any]] = ()
     #: Alerts told (``ALERTS_TO`` in chat, or the host's log): name, when, how.
-    alerts: list[dict[str, Any]] = field(default_factory=list)
+    alerts: Sequence[dict[str, Any]] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return self._asdict()
 
 
 def worker_identity() -> str:
     """``host:pid:random``: enough to tell whether a lease's owner still runs here."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    return f"{host_name()}:{os.getpid()}:{os.urandom(4).hex()}"
+
+
+def host_name() -> str:
+    """This machine's name, as ``socket.gethostname()`` gives it.
+
+    Read from ``uname`` where there is one: ``socket`` (and ``uuid``, which imports
+    ``platform``) would cost every hook run about 6 ms of imports.
+    """
+    uname = getattr(os, "uname", None)
+    if uname is not None:
+        return uname().nodename
+    import socket
+
+    return socket.gethostname()
 
 
 _PROCESS_LOCKS: dict[str, threading.RLock] = {}
@@ -620,7 +635,7 @@ class Spool:
 
     def release_orphans(self) -> int:
         """Free leases of workers on this host whose process is gone (killed, crashed)."""
-        host = socket.gethostname()
+        host = host_name()
         with self.transaction() as db:
             owners = [r[0] for r in db.execute("SELECT DISTINCT claimed_by FROM messages WHERE claimed_by IS NOT NULL "
                                                "AND claimed_until > ?", (time.time(),))]

@@ -10,7 +10,6 @@ topic are used, so a bug in it never loses a notice.
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from typing import Any, Callable, Mapping, Optional
 
 from ..config import Field
@@ -47,4 +46,4 @@ def routed(message: Message, conf: Mapping[str, Any], call: Callable[[Callable[.
                   source, SETTING, answer, fallback)
         return message
     topic = answer.get("topic") or answer.get("subject") or message.topic
-    return replace(message, stream=str(answer["stream"]), topic=str(topic))
+    return message._replace(stream=str(answer["stream"]), topic=str(topic))
