@@ -161,8 +161,8 @@ def run_serve(args: argparse.Namespace) -> int:
     import threading
 
     from ..errors import ConfigError
+    from ..outbox.paths import URL_ENV
     from ..outbox.serve import load_credentials, serve
-    from ..outbox.shared import URL_ENV
 
     url = args.outbox_url or os.environ.get(URL_ENV)
     if not url:

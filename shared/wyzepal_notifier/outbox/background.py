@@ -27,7 +27,7 @@ from .alerts import alert_settings, tell_host
 from .contract import HandleOperations
 from .courier import DEFAULT_LEASE, Courier
 from .handles import DEFAULT_HANDLE_TTL, HandleState
-from .paths import default_outbox_path, open_with_fallback
+from .paths import default_outbox_path, open_with_fallback, shared_url
 from .salvage import SafeSpool, open_salvaged
 from .spool import Spool, SpoolStatus
 
@@ -123,8 +123,6 @@ class Outbox(HandleOperations):
         """
         settings = integration.settings
         tool = integration.integration_id or "plugin"
-        from .shared import shared_url
-
         if shared_url(settings):
             from .shared import shared_outbox_for
 

@@ -21,9 +21,8 @@ from .alerts import alert_settings, tell_host
 from .contract import HandleOperations
 from .detached import hand_over, start_worker
 from .handles import DEFAULT_HANDLE_TTL, HandleState
-from .paths import default_outbox_path, open_with_fallback
+from .paths import default_outbox_path, open_with_fallback, shared_url
 from .salvage import SafeSpool
-from .shared import shared_outbox_for
 from .spool import Spool
 
 log = logging.getLogger("wyzepal_notifier.outbox")
@@ -49,7 +48,11 @@ class HandOverOutbox(HandleOperations):
         self._lost = 0  # messages no spool could take (said on stderr): flush() is never True after one
         self.path = default_outbox_path(tool, configured=settings.get("OUTBOX_PATH"), config_path=settings.path)
         #: ``OUTBOX_URL``: the site's shared outbox on Redis takes every call (``outbox serve`` delivers).
-        self._shared = shared_outbox_for(tool, settings, client_name, client_version, handle_ttl=handle_ttl)
+        self._shared = None
+        if shared_url(settings):
+            from .shared import shared_outbox_for  # only then: the Redis code is no part of a plain hook's start
+
+            self._shared = shared_outbox_for(tool, settings, client_name, client_version, handle_ttl=handle_ttl)
 
     def put(self, message: Message, *, handle: Optional[str] = None, conversation: Optional[str] = None) -> None:
         if self._shared is not None:

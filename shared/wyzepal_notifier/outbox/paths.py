@@ -1,4 +1,4 @@
-"""Where a spool lives when nobody says.
+"""Where a spool lives when nobody says, and whether the site's shared outbox replaces it.
 
 The first of these wins:
 
@@ -12,6 +12,9 @@ The first of these wins:
 
 Daemons often run without ``HOME`` (tracd under a service manager, a hook run by
 ``svnserve``), which is why the list does not stop at 5.
+
+``OUTBOX_URL`` (or ``$WYZEPAL_OUTBOX_URL``) names a shared outbox on Redis instead
+(``outbox.shared``); asked here so a hook without one never imports the Redis code.
 """
 from __future__ import annotations
 
@@ -19,14 +22,21 @@ import logging
 import os
 import stat
 from pathlib import Path
-from typing import Callable, Mapping, Optional, TypeVar
+from typing import Any, Callable, Mapping, Optional, TypeVar
 
 from ..errors import ConfigError
 
 log = logging.getLogger("wyzepal_notifier.outbox")
 T = TypeVar("T")
 ENV_VAR = "WYZEPAL_OUTBOX"
+URL_ENV = "WYZEPAL_OUTBOX_URL"
 STATE_FOLDER = "wyzepal-integrations"
+
+
+def shared_url(settings: Any) -> Optional[str]:
+    """The Redis URL of a plugin's config (``OUTBOX_URL``) or of the environment; None: the local spool."""
+    url = settings.get("OUTBOX_URL") if settings is not None else None
+    return str(url or os.environ.get(URL_ENV) or "") or None
 
 
 def spool_filename(tool: str) -> str:

@@ -32,24 +32,17 @@ from ..message import Message
 from ..version import __version__
 from .contract import HandleOperations
 from .handles import DEFAULT_HANDLE_TTL, POST, HandleInUse, HandleState
-from .paths import default_outbox_path
+from .paths import URL_ENV, default_outbox_path, shared_url
 from .redis_store import RedisStore, is_redis_url, redacted, redis_errors
 from .spool import Spool, worker_identity
 
 log = logging.getLogger("wyzepal_notifier.outbox")
 
-URL_ENV = "WYZEPAL_OUTBOX_URL"
 DEFAULT_SHARED_WAIT = 60.0
 #: After Redis failed, a ``put`` parks at once for this long instead of waiting on a dead socket each time.
 RECHECK_AFTER = 10.0
 #: The detached forwarder gives up after this long (what is left waits for the host's next run).
 FORWARD_FOR = 3600.0
-
-
-def shared_url(settings: Any) -> Optional[str]:
-    """The Redis URL of a plugin's config (``OUTBOX_URL``) or of the environment; None: the local spool."""
-    url = settings.get("OUTBOX_URL") if settings is not None else None
-    return str(url or os.environ.get(URL_ENV) or "") or None
 
 
 class SharedOutbox(HandleOperations):
