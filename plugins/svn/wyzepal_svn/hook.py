@@ -24,7 +24,7 @@ from wyzepal_notifier.scripthook import ScriptHook, routed, script_folder
 
 from .events import build_event
 from .integration import SvnIntegration
-from .render import render
+from .render import render, visible_changes
 from .svnlook import Svnlook
 
 OUTBOX_NAME = "wyzepal-outbox.sqlite3"
@@ -61,12 +61,18 @@ class SvnHook(ScriptHook):
     def name(self, integration: Integration, repos: Path) -> str:
         return integration.settings.get("REPOSITORY_NAME") or repos.name
 
-    def revision_event(self, integration: Integration, repos: Path, rev: int) -> dict[str, Any]:
-        """A revision as post-commit announces it (and post-revprop-change finds it again)."""
+    def revision_event(self, integration: Integration, repos: Path, rev: int, *,
+                       diffstat: bool = True) -> dict[str, Any]:
+        """A revision as post-commit announces it (and post-revprop-change finds it again).
+
+        ``svnlook diff`` (the slowest look) runs only when a configuration with DIFFSTAT may see the revision.
+        """
         look = self.svnlook(integration, repos)
-        diffstat = look.diffstat(rev) if any(c["DIFFSTAT"] for c in integration.configurations) else None
-        return build_event(look.revision(rev), repository=self.name(integration, repos),
-                           repository_path=str(repos), diffstat=diffstat, uuid=look.uuid())
+        revision = look.revision(rev)
+        wanted = diffstat and any(conf["DIFFSTAT"] and visible_changes(conf, revision.changes) is not None
+                                  for conf in integration.configurations)
+        return build_event(revision, repository=self.name(integration, repos), repository_path=str(repos),
+                           diffstat=look.diffstat(rev) if wanted else None, uuid=look.uuid())
 
     def messages(self, integration: Integration,
                  event: Mapping[str, Any]) -> Iterator[tuple[Configuration, Message]]:

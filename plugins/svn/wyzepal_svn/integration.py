@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from wyzepal_notifier import Field, Integration
 from wyzepal_notifier.scripthook import cap_field, destination_field, template_field
+from wyzepal_notifier.scripthook.paths import path_fields
 
 
 class SvnIntegration(Integration):
@@ -20,6 +21,7 @@ class SvnIntegration(Integration):
                        help="the topic of lock and unlock notices (a configuration's own topic wins)"),
         cap_field("MAX_PATHS", 20, "path"),
         Field("DIFFSTAT", bool, default=False, help="True shows the lines added and removed per changed file"),
+        *path_fields("revisions and locks"),
         Field("REPOSITORY_NAME", str, help="the name in messages; default: the repository folder's name"),
         Field("SVNLOOK_PATH", str, help="full path of svnlook when it is not in /usr/bin, /usr/local/bin or PATH"),
         destination_field("(path, commit)"),

@@ -4,7 +4,8 @@ Subversion runs them after paths were locked or unlocked, with the locked paths
 on stdin, one per line (``/trunk/a.txt``). The lock's comment comes from
 ``svnlook lock``; post-lock runs after the fact, so a lock already released has
 none. Notices go to the ``locks`` topic (``LOCK_TOPIC``) and are routed by the
-same ``path`` and ``author`` conditions as revisions.
+same ``path`` and ``author`` conditions as revisions; ``PATHS``/``EXCLUDE_PATHS``
+leave hidden paths out (a lock of hidden paths only sends that destination nothing).
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from typing import Any, Iterable, Mapping, Optional, Sequence
 
 from wyzepal_notifier import Integration
 from wyzepal_notifier.errors import WyzePalError
+from wyzepal_notifier.scripthook.paths import PathRules
 
 from .events import lock_event
 from .hook import SvnHook
@@ -59,11 +61,13 @@ class SvnPostLock(_LockHook):
     kind = "lock"
 
     def locks(self, integration: Integration, repos: Path, paths: list[str]) -> list[Lock]:
-        """Each lock's comment, for the paths a notice lists (one svnlook each, so no more than MAX_PATHS)."""
-        look = self.svnlook(integration, repos)
-        shown = max(conf["MAX_PATHS"] for conf in integration.configurations)
-        found = [look.lock(path) or Lock(path, "", "") for path in paths[:shown]]
-        return found + [Lock(path, "", "") for path in paths[shown:]]
+        """Each lock's comment, for the paths some notice lists (one svnlook each: up to MAX_PATHS shown paths)."""
+        listed: set[str] = set()
+        for conf in integration.configurations:
+            rules = PathRules.of(conf)
+            listed.update([path for path in paths if rules.shows_path(path)][: conf["MAX_PATHS"]])
+        look = self.svnlook(integration, repos) if listed else None
+        return [(look.lock(path) if look and path in listed else None) or Lock(path, "", "") for path in paths]
 
 
 class SvnPostUnlock(_LockHook):

@@ -52,7 +52,8 @@ class SvnPostRevpropChange(SvnHook):
     def events(self, integration: Integration, args: argparse.Namespace,
                data: tuple[Path, Optional[str]]) -> Iterable[Mapping[str, Any]]:
         repos, old = data
-        event = self.revision_event(integration, repos, args.rev)
+        # The revision is routed (and its paths filtered) as post-commit did; only a new log re-renders its diffstat.
+        event = self.revision_event(integration, repos, args.rev, diffstat=args.propname == LOG)
         if args.propname == LOG:
             return [{**event, "log_edited_by": args.user or "(someone)"}]
         new = None if args.action == "D" else self.svnlook(integration, repos).revprop(args.rev, args.propname)
