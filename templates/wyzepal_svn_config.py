@@ -70,10 +70,16 @@ LOCK_TOPIC = "locks"
 #   type         commit, lock, unlock, revprop_change
 #   repository   the name shown in messages
 # "stream"/"topic" (or any setting under "settings") apply to that entry only.
+# PATHS and EXCLUDE_PATHS (globs on the path from the repository's root, as
+# svnlook gives it: "trunk/secret/key.pem"; "*" also crosses folders; a folder
+# name means everything under it) decide what an entry may see: a revision or
+# lock touching only paths it does not show is not sent there at all, and one
+# that also touches shown paths lists, counts and diffstats only those.
 # CONFIGURATIONS = [
 #     {"description": "the web site", "conditions": {"path": "/trunk/web"}, "stream": "web"},
 #     {"description": "releases", "conditions": {"path": "/tags/*"}, "stream": "releases"},
-#     {"description": "everything", "stream": "commits"},
+#     {"description": "everything but the secrets", "stream": "commits",
+#      "settings": {"EXCLUDE_PATHS": ["trunk/secret", "*.pem"]}},
 # ]
 
 # --- Or decide in code (optional), as with the classic svn hook ----------------------------

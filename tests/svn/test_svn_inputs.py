@@ -43,7 +43,9 @@ def test_the_template_loads_as_shipped_and_with_every_example_turned_on(tmp_path
     full.write_text(uncomment_examples(TEMPLATE.read_text()))
     full.chmod(0o600)
     integration = SvnIntegration.load(explicit=full, env={})
-    assert [c.description for c in integration.configurations] == ["the web site", "releases", "everything"]
+    assert [c.description for c in integration.configurations] == ["the web site", "releases",
+                                                                     "everything but the secrets"]
+    assert integration.configurations[2]["EXCLUDE_PATHS"] == ["trunk/secret", "*.pem"]
     destination = integration.settings["COMMIT_NOTICE_DESTINATION"]
     assert destination("/srv/svn/secret-plans", "4") is None
     assert destination("/srv/svn/project", "4") == {"stream": "commits", "topic": "project"}

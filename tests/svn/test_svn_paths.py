@@ -1,8 +1,10 @@
 """``PATHS`` / ``EXCLUDE_PATHS`` per configuration: a destination never learns a hidden path, not even by a count."""
 from __future__ import annotations
 
+import re
+
 from svnrig import changeset, spool_empties
-from test_svn_hooks import readme_pre_revprop_change, wait_for_content
+from test_svn_hooks import README, readme_pre_revprop_change, wait_for_content
 
 SECRET = "nuclear-plans.txt"  # a name that must never reach the "commits" channel
 
@@ -163,3 +165,22 @@ def test_svnlook_is_not_asked_for_what_no_destination_may_see(repo, devserver, t
     assert "diff" not in looks(lambda: repo.svn("propset", "--revprop", "-r", str(shown), "note", "x", repo.url))
     assert "diff" in looks(lambda: repo.svn("propset", "--revprop", "-r", str(shown), "svn:log", "New", repo.url),
                            announced=False)  # an edit, not a new message
+
+
+def test_the_readme_example_works_as_written(repo, devserver):
+    found = re.search(r"## Paths: which revisions.*?```python\n(.*?)```", README.read_text(), re.S)
+    assert found, "the README lost its PATHS / EXCLUDE_PATHS example"
+    repo.write_config(extra=found.group(1))
+    repo.commit("Start", files={"trunk/README": "hi\n"})
+    mixed, _ = repo.commit("Mixed", files={"trunk/web/site.css": "a {}\n", "trunk/secret/server.pem": "k\n",
+                                           f"trunk/secret/{SECRET}": "x\n"})
+    repo.commit("Secret only", files={f"trunk/secret/{SECRET}": "y\n"})
+
+    devserver.wait_for_messages(1, timeout=15, stream="web")
+    devserver.wait_for_messages(2, timeout=15, stream="commits")
+    assert spool_empties(repo.spool())
+    listing = f"**alice** committed {changeset(mixed)} to `repo`:\n```quote\nMixed\n```\n" \
+              "* `A /trunk/web/`\n* `A /trunk/web/site.css`"
+    assert contents(devserver, "commits")[1:] == [listing]
+    assert contents(devserver, "web") == [listing]
+    assert_no_secret(devserver)
