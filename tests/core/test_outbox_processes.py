@@ -170,6 +170,25 @@ def test_a_worker_killed_mid_delivery_is_replaced_and_nothing_is_lost(devserver,
         assert first_seen == [f"{topic}-{i}" for i in range(10)]
 
 
+@pytest.mark.skipif(not hasattr(os, "getpriority"), reason="no process priorities here")
+def test_a_detached_worker_runs_below_its_host_and_delivers(devserver, spool_path):
+    """The push or commit that starts a worker must not wait for the CPU the worker's start takes."""
+    from wyzepal_notifier.outbox.detached import start_worker
+    from wyzepal_notifier.outbox.worker import NICENESS
+
+    fill(devserver, spool_path, ["a"], 3)
+    devserver.faults.delay(0.5, path="messages")  # so the worker is still there to be looked at
+    worker = start_worker(spool_path)
+    try:
+        wait_until(lambda: any(r.path.endswith("/messages") for r in devserver.requests) or worker.poll() is not None)
+        assert os.getpriority(os.PRIO_PROCESS, worker.pid) == min(19, os.getpriority(os.PRIO_PROCESS, 0) + NICENESS)
+        assert worker.wait(30) == 0
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert [m["content"] for m in devserver.messages()] == ["a-0", "a-1", "a-2"]
+
+
 KILLED_HOST = textwrap.dedent("""
     import sys, time
     from wyzepal_notifier import Credentials, Message

@@ -24,13 +24,18 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Iterator, Optional, Sequence
+from typing import TYPE_CHECKING, Iterator, Optional, Sequence
 
-from .drain import DrainReport, drain
 from .salvage import open_salvaged
 from .spool import Spool
 
+if TYPE_CHECKING:
+    from .drain import DrainReport
+
 DEFAULT_GIVE_UP_AFTER = 300.0
+#: The worker's CPU priority below its host's (``nice``): delivery waits on the network, and the
+#: push, commit or page it was started by must not wait for its start (importing ``requests``).
+NICENESS = 10
 #: How often a lingering worker looks for new messages.
 LINGER_POLL = 0.2
 log = logging.getLogger("wyzepal_notifier.outbox")
@@ -63,6 +68,8 @@ def run(spool_path: Path, *, give_up_after: float = DEFAULT_GIVE_UP_AFTER,
         stop: Optional[threading.Event] = None, linger: float = 0.0, parent: int = 0,
         **courier_options: object) -> int:
     """Deliver while holding the lock; look again after letting go. Returns rows delivered."""
+    from .drain import drain  # the client and requests: imported once main() has lowered the priority
+
     stop = stop or threading.Event()
     delivered = 0
     while not stop.is_set():
@@ -122,7 +129,14 @@ def _has_pending(spool_path: Path) -> bool:
         spool.close()
 
 
+def lower_priority(niceness: int = NICENESS) -> None:
+    """Run below the host that started this worker; where there is no ``nice`` (Windows), as it is."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.nice(niceness)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    lower_priority()
     parser = argparse.ArgumentParser(prog="python -m wyzepal_notifier.outbox.worker",
                                      description="Deliver the messages waiting in an outbox spool, then exit.")
     parser.add_argument("--outbox", required=True, metavar="PATH", help="the spool file")
