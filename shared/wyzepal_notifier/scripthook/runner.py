@@ -10,12 +10,13 @@ into a traceback in the host.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
 import warnings
 from pathlib import Path
-from typing import Any, ClassVar, Iterable, Mapping, Optional, Sequence
+from typing import Any, ClassVar, Iterable, Mapping, NoReturn, Optional, Sequence
 
 from ..cli.options import add_config, add_dry_run, add_verbose, command_parser
 from ..config import load_pyfile, settings_from_values
@@ -85,6 +86,11 @@ class ScriptHook:
         add_verbose(parser)
         self.add_arguments(parser)
         return parser
+
+    @classmethod
+    def program(cls) -> NoReturn:
+        """The console script (``wyzepal-git-post-receive``): :meth:`main`, then the process ends at once."""
+        exit_now(cls().main())
 
     def main(self, argv: Optional[Sequence[str]] = None) -> int:
         """Run the hook; the exit status is 0 unless nothing could be queued."""
@@ -167,3 +173,24 @@ def script_folder() -> Optional[Path]:
     if not sys.argv or not sys.argv[0]:
         return None
     return Path(os.path.abspath(sys.argv[0])).parent
+
+
+def exit_now(status: int) -> NoReturn:
+    """End a hook's process: its ``atexit`` handlers run and its output is flushed, then it exits.
+
+    What it skips is the interpreter's teardown, freeing every module and object one
+    by one: about 15 ms of each push or commit, for nothing, once the spool is
+    closed (its rows are durable when written) and the worker started.
+    """
+    import atexit
+
+    run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
+    if run_exit_handlers is None:  # not CPython: the ordinary exit, teardown and all
+        sys.exit(status)
+    try:
+        run_exit_handlers()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):  # a closed pipe must not turn the exit into a traceback
+                stream.flush()
+        os._exit(status)
