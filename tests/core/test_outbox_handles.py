@@ -296,7 +296,8 @@ def test_handles_expire_after_their_time(devserver, spool_path):
     delivered(outbox)
     time.sleep(0.05)  # past its 10 ms
     spool = Spool(spool_path)
-    assert spool.forget_expired_handles() == 1
+    spool.forget_expired_handles()  # (the outbox's own housekeeping may have come first: either forgets it)
+    assert spool.handle_state("brief") is None
     spool.close()
     outbox.put(Message.to_stream("general", "t", "again"), handle="brief")  # free again
     delivered(outbox).close()
