@@ -80,6 +80,24 @@ def compile_modules() -> None:
         compileall.compile_dir(str(Path(package.__file__).parent), quiet=1)
 
 
+def import_environment() -> dict[str, str]:
+    """The environment a hook's imports are timed in: as git runs an installed hook (no ``PYTHONPATH``,
+    compiled modules); from a checkout, the package folders only, as ``hook_program``'s launcher has them.
+
+    Not this script's whole ``sys.path``: every import would first look through its extra folders.
+    """
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONDONTWRITEBYTECODE")}
+    if subprocess.run([sys.executable, "-c", "import wyzepal_git.hook, zulip"], env=env,
+                      stderr=subprocess.DEVNULL).returncode:
+        import wyzepal_git
+        import wyzepal_notifier
+        import zulip
+
+        env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(str(Path(m.__file__).parent.parent)
+                                                          for m in (wyzepal_notifier, wyzepal_git, zulip)))
+    return env
+
+
 def run(*argv: str, cwd: Optional[Path] = None) -> None:
     subprocess.run(argv, cwd=cwd, env=BARE_ENV, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -294,8 +312,7 @@ def main() -> None:
         row("with the hook, server up", svn_hook, svn_plain)
 
         print("where the hook's time goes:")
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
-        env.pop("PYTHONDONTWRITEBYTECODE", None)  # as a hook runs: from compiled modules, as installed
+        env = import_environment()
         commands = {"python -c pass": [sys.executable, "-c", "pass"],
                     "python -c 'import wyzepal_git.hook'": [sys.executable, "-c", "import wyzepal_git.hook"],
                     "python -c 'import zulip' (python-zulip-api)": [sys.executable, "-c", "import zulip"]}
