@@ -168,6 +168,43 @@ def test_what_a_damaged_spool_still_holds_is_kept(tmp_path, damage):
     spool.close()
 
 
+LONG = {7: 6_000, 21: 20_000}  # notices longer than a page: their rows go on in overflow pages
+
+
+def spool_with_long_rows(path: Path) -> Path:
+    spool = Spool(path)
+    sender = spool.save_sender(CREDS, "Test", "1")
+    for i in range(30):
+        spool.append(sender, message(i, LONG.get(i, 300)))
+    spool._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    spool.close()
+    return path
+
+
+def test_rows_longer_than_a_page_are_read_back_from_their_overflow_pages(tmp_path):
+    from wyzepal_notifier.outbox.salvage import salvage
+
+    path = spool_with_long_rows(tmp_path / "git-outbox.sqlite3")
+    zero_the_schema_page(path)  # SQLite reads nothing: every row comes from the page scan
+    salvage(path)
+    kept = bodies(path)
+    assert kept == [message(i, LONG.get(i, 300)).content for i in range(30)]
+
+
+def test_a_long_row_whose_overflow_pages_are_gone_is_left_out_whole(tmp_path):
+    from wyzepal_notifier.outbox.salvage import salvage
+
+    path = spool_with_long_rows(tmp_path / "git-outbox.sqlite3")
+    zero_the_schema_page(path)
+    with open(path, "r+b") as file:  # the last pages gone: the 20,000-character notice's chain runs into nothing
+        file.truncate(path.stat().st_size - 3 * 4096)
+    salvage(path)
+    kept = bodies(path)
+    assert kept, "the rows on intact pages are kept"
+    complete = {message(i, LONG.get(i, 300)).content for i in range(30)}
+    assert all(body in complete for body in kept), "a row is kept whole or not at all"
+
+
 def test_a_file_that_is_not_sqlite_is_left_alone_and_a_fallback_takes_the_message(tmp_path, private_tmp, caplog):
     notes = tmp_path / "git-outbox.sqlite3"
     notes.write_text("someone's notes, not a spool\n" * 100)

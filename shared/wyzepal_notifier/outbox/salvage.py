@@ -22,7 +22,7 @@ import os
 import sqlite3
 import time
 from pathlib import Path
-from typing import Any, Iterator, NamedTuple, Optional
+from typing import Any, Callable, Iterator, NamedTuple, Optional
 
 from ..errors import ConfigError
 
@@ -158,17 +158,20 @@ def _scan_pages(damaged: Path, fresh: Any, rows: dict[str, int]) -> int:
         return 0
     page_size = int.from_bytes(data[16:18], "big") or 65536
     usable = page_size - data[20]
-    pages = [(n, data[n * page_size:(n + 1) * page_size]) for n in range(len(data) // page_size)]
+    # (page number, page): SQLite counts pages from 1; the log's frames name theirs in their header.
+    pages = [(n + 1, data[n * page_size:(n + 1) * page_size]) for n in range(len(data) // page_size)]
     wal = Path(f"{damaged}-wal")
     if wal.exists():  # newer copies of pages: after the file's own, so they win
         log_data = wal.read_bytes()
         frame = 24 + page_size
-        pages += [(1, log_data[at + 24:at + frame]) for at in range(32, len(log_data) - frame + 1, frame)]
+        pages += [(int.from_bytes(log_data[at:at + 4], "big"), log_data[at + 24:at + frame])
+                  for at in range(32, len(log_data) - frame + 1, frame)]
+    newest = dict(pages)  # where a long row's overflow pages are looked up
     found: dict[tuple[str, int], tuple] = {}
     with fresh.transaction() as db:
         columns = {t: [r[1] for r in db.execute(f"PRAGMA table_info({t})")] for t in _RECOGNISE}
         for number, page in pages:
-            for rowid, values in _leaf_cells(page, 100 if number == 0 else 0, usable):
+            for rowid, values in _leaf_cells(page, 100 if number == 1 else 0, usable, newest.get):
                 for table, looks_right in _RECOGNISE.items():
                     if len(values) == len(columns[table]) and _safely(looks_right, values):
                         if values[0] is None and table != "handles":
@@ -193,8 +196,9 @@ def _safely(check: Any, values: tuple) -> bool:
         return False
 
 
-def _leaf_cells(page: bytes, start: int, usable: int) -> Iterator[tuple[int, tuple]]:
-    """The (rowid, values) of a table leaf page's cells whose payload is on the page (no overflow)."""
+def _leaf_cells(page: bytes, start: int, usable: int,
+                page_at: Callable[[int], Optional[bytes]]) -> Iterator[tuple[int, tuple]]:
+    """The (rowid, values) of a table leaf page's cells; a long row's rest is read from its overflow pages."""
     if len(page) < start + 8 or page[start] != 0x0D:
         return
     count = int.from_bytes(page[start + 3:start + 5], "big")
@@ -204,11 +208,37 @@ def _leaf_cells(page: bytes, start: int, usable: int) -> Iterator[tuple[int, tup
             cell = int.from_bytes(page[at:at + 2], "big")
             size, cell = _varint(page, cell)
             rowid, cell = _varint(page, cell)
-            if size > usable - 35 or cell + size > len(page):
-                continue  # spills to overflow pages: not read here
-            yield rowid, _record(page[cell:cell + size])
+            payload = _payload(page, cell, size, usable, page_at)
+            if payload is not None:
+                yield rowid, _record(payload)
         except (IndexError, ValueError, UnicodeDecodeError):
             continue
+
+
+def _payload(page: bytes, cell: int, size: int, usable: int,
+             page_at: Callable[[int], Optional[bytes]]) -> Optional[bytes]:
+    """A cell's record: on the page, or (over ``usable - 35`` bytes) its start there and the rest on a chain
+    of overflow pages, each ``next page number, then usable - 4 bytes``; None when a page of it is gone."""
+    most_here = usable - 35
+    if size <= most_here:
+        return page[cell:cell + size] if cell + size <= len(page) else None
+    least_here = (usable - 12) * 32 // 255 - 23  # the file format's rule for how much stays on the page
+    here = least_here + (size - least_here) % (usable - 4)
+    if here > most_here:
+        here = least_here
+    parts = [page[cell:cell + here]]
+    following = int.from_bytes(page[cell + here:cell + here + 4], "big")
+    got, seen = here, set()
+    while got < size:
+        overflow = page_at(following) if following not in seen else None
+        if overflow is None or len(overflow) < usable:
+            return None
+        seen.add(following)
+        chunk = overflow[4:4 + min(usable - 4, size - got)]
+        parts.append(chunk)
+        got += len(chunk)
+        following = int.from_bytes(overflow[:4], "big")
+    return b"".join(parts)
 
 
 def _varint(data: bytes, at: int) -> tuple[int, int]:
