@@ -218,6 +218,18 @@ def host_tool(host: str) -> str:
     return "trac" if host == "trac" else {"check": "git"}.get(host, host)
 
 
+def run_host(host: str, root: Path, cases: list = CASES) -> dict[str, dict]:
+    """Write every case under ``root`` and run them through ``host`` in a process of its own: case name -> result."""
+    import subprocess
+
+    for case in cases:
+        write_case(case, root / case.name, host_tool(host))
+    done = subprocess.run([sys.executable, __file__, host, str(root), *[c.name for c in cases]],
+                          capture_output=True, text=True, timeout=300, cwd=str(root))
+    assert done.returncode == 0, done.stderr[-3000:]
+    return {item["case"]: item for item in json.loads(done.stdout)}
+
+
 if __name__ == "__main__":
     chosen, where = sys.argv[1], Path(sys.argv[2])
     print(json.dumps(run(chosen, where, sys.argv[3:])), file=sys.__stdout__)

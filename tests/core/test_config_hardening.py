@@ -8,31 +8,18 @@ print the key.
 """
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import warnings
 from pathlib import Path
 
 import pytest
-from hostile_configs import CASES, EVENT_CASES, FIRST, HEAD, KEY, host_tool, write_case
+from hostile_configs import CASES, EVENT_CASES, FIRST, HEAD, KEY, host_tool, run_host, write_case
 from wyzepal_notifier.config import load_pyfile
 from wyzepal_notifier.errors import ConfigError
 from wyzepal_notifier.integration import Integration
 from wyzepal_notifier.message import Message
 
-RUNNER = Path(__file__).resolve().parents[1] / "hostile_configs.py"
 #: The exit status each host gives for a config it cannot use (git ignores post-receive's; svn shows it).
 EXPECTED_STATUS = {"check": 2, "git": 0, "svn": 1, "hubot": 2, "jenkins": 0}
-
-
-def run_host(host: str, root: Path, cases=CASES) -> dict[str, dict]:
-    for case in cases:
-        write_case(case, root / case.name, host_tool(host))
-    done = subprocess.run([sys.executable, str(RUNNER), host, str(root), *[c.name for c in cases]],
-                          capture_output=True, text=True, timeout=300, cwd=str(root))
-    assert done.returncode == 0, done.stderr[-3000:]
-    return {item["case"]: item for item in json.loads(done.stdout)}
 
 
 def assert_contained(host: str, case, result: dict, path: Path) -> None:

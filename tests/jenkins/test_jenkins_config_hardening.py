@@ -5,26 +5,14 @@ it must return 0 (the build goes on), name the file (and line), hide the key.
 """
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
-from hostile_configs import CASES, KEY, write_case
-
-RUNNER = Path(__file__).resolve().parents[1] / "hostile_configs.py"
+from hostile_configs import CASES, KEY, run_host
 
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory):
     root = tmp_path_factory.mktemp("hostile-jenkins")
-    for case in CASES:
-        write_case(case, root / case.name, "jenkins")
-    done = subprocess.run([sys.executable, str(RUNNER), "jenkins", str(root), *[c.name for c in CASES]],
-                          capture_output=True, text=True, timeout=300, cwd=str(root))
-    assert done.returncode == 0, done.stderr[-3000:]
-    return root, {item["case"]: item for item in json.loads(done.stdout)}
+    return root, run_host("jenkins", root)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])

@@ -7,27 +7,15 @@ configs, not "not set up"). See ``tests/hostile_configs.py``.
 """
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
-from hostile_configs import CASES, EVENT_CASES, KEY, write_case
+from hostile_configs import CASES, EVENT_CASES, KEY, run_host
 from tracrig import BOT_KEY
-
-RUNNER = Path(__file__).resolve().parents[1] / "hostile_configs.py"
 
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory):
     root = tmp_path_factory.mktemp("hostile-trac")
-    for case in CASES:
-        write_case(case, root / case.name, "trac")
-    done = subprocess.run([sys.executable, str(RUNNER), "trac", str(root), *[c.name for c in CASES]],
-                          capture_output=True, text=True, timeout=300, cwd=str(root))
-    assert done.returncode == 0, done.stderr[-3000:]
-    return root, {item["case"]: item for item in json.loads(done.stdout)}
+    return root, run_host("trac", root)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
