@@ -86,6 +86,16 @@ class Remote:
         git("commit", "-q", "--allow-empty", "-m", title, cwd=self.work, author=author)
         return self.rev("HEAD")
 
+    def commit_files(self, title: str, files: dict[str, str]) -> str:
+        """One commit writing each of ``files`` (path: text) in the clone."""
+        for name, text in files.items():
+            path = self.work / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+            git("add", name, cwd=self.work)
+        git("commit", "-q", "-m", title, cwd=self.work)
+        return self.rev("HEAD")
+
     def rev(self, what: str) -> str:
         return git("rev-parse", what, cwd=self.work).stdout.strip()
 

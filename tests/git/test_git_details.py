@@ -10,16 +10,6 @@ def only_message(devserver, stream="commits", topic=None):
     return found[0]
 
 
-def commit_files(remote, title: str, files: dict[str, str]) -> str:
-    for name, text in files.items():
-        path = remote.work / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-        git("add", name, cwd=remote.work)
-    git("commit", "-q", "-m", title, cwd=remote.work)
-    return remote.rev("HEAD")
-
-
 def test_force_push_tells_discarded_commits_from_those_still_on_other_branches(remote, devserver):
     remote.commit("One")
     kept = remote.commit("Kept on a branch")
@@ -76,8 +66,8 @@ def test_tag_short_log_is_capped_and_can_be_turned_off(remote, devserver):
 
 def test_diffstat_per_commit_capped_in_files(remote, devserver):
     remote.write_config(DIFFSTAT=True, MAX_DIFFSTAT_FILES=2)
-    sha = commit_files(remote, "Three files", {"a.txt": "1\n2\n", "b.txt": "1\n", "c/d.txt": "1\n2\n3\n"})
-    small = commit_files(remote, "One file", {"a.txt": "1\n"})
+    sha = remote.commit_files("Three files", {"a.txt": "1\n2\n", "b.txt": "1\n", "c/d.txt": "1\n2\n3\n"})
+    small = remote.commit_files("One file", {"a.txt": "1\n"})
     remote.push("origin", "main")
 
     assert only_message(devserver, topic="main")["content"] == (

@@ -6,16 +6,6 @@ import re
 from gitrig import BARE_ENV, git, hook_program, line, spool_empties
 
 
-def commit_files(remote, title: str, files: dict[str, str]) -> str:
-    for name, text in files.items():
-        path = remote.work / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-        git("add", name, cwd=remote.work)
-    git("commit", "-q", "-m", title, cwd=remote.work)
-    return remote.rev("HEAD")
-
-
 def test_thirty_tags_in_one_push_are_one_message_branches_keep_their_topics(remote, devserver):
     tip = remote.commit("Tagged often")
     for n in range(30):
@@ -60,9 +50,9 @@ def test_path_conditions_hide_commits_and_files_from_a_destination(remote, devse
         {"description": "all but secrets", "stream": "commits", "settings": {"EXCLUDE_PATHS": ["secret"]}},
         {"description": "docs only", "stream": "releases", "settings": {"PATHS": ["docs/*", "*.md"]}},
     ])
-    hidden = commit_files(remote, "Rotate the key", {"secret/key.pem": "k\n"})
-    mixed = commit_files(remote, "App and its key", {"secret/app.pem": "k\n", "src/app.py": "x = 1\n"})
-    docs = commit_files(remote, "Docs", {"docs/guide.txt": "read me\n", "README.md": "hi\n"})
+    hidden = remote.commit_files("Rotate the key", {"secret/key.pem": "k\n"})
+    mixed = remote.commit_files("App and its key", {"secret/app.pem": "k\n", "src/app.py": "x = 1\n"})
+    docs = remote.commit_files("Docs", {"docs/guide.txt": "read me\n", "README.md": "hi\n"})
     remote.push("origin", "main")
 
     shown = devserver.wait_for_messages(1, timeout=10, stream="commits", topic="main")[0]["content"]
@@ -75,7 +65,7 @@ def test_path_conditions_hide_commits_and_files_from_a_destination(remote, devse
                          + "\n  2 files changed, +2 −0: `README.md` +1 −0, `docs/guide.txt` +1 −0")
 
     # A push of only excluded paths says nothing where they are excluded.
-    commit_files(remote, "Another key", {"secret/other.pem": "k\n"})
+    remote.commit_files("Another key", {"secret/other.pem": "k\n"})
     remote.push("origin", "main")
     assert spool_empties(remote.spool())
     assert len(devserver.messages(stream="commits")) == 1 and len(devserver.messages(stream="releases")) == 1
@@ -144,7 +134,7 @@ def test_git_config_lists_switches_and_a_misspelt_key(remote, devserver):
     for value in ("secret", "*.pem"):
         git("config", "--add", "wyzepal.excludePaths", value, cwd=remote.bare)
     git("config", "wyzepal.diffstat", "true", cwd=remote.bare)
-    shown = commit_files(remote, "App and keys", {"secret/a.txt": "k\n", "b.pem": "k\n", "src/app.py": "x\n"})
+    shown = remote.commit_files("App and keys", {"secret/a.txt": "k\n", "b.pem": "k\n", "src/app.py": "x\n"})
     remote.push("origin", "main")
     assert only_message(devserver)["content"] == (
         "1 commit was pushed to branch `main` in `project`:\n" + line(shown, "App and keys")
